@@ -1,0 +1,3 @@
+"""Aimaq (Kazakh «аймақ», region): monitoring and analysis of regional development."""
+
+__version__ = "0.1.0"

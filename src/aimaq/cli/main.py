@@ -1,0 +1,63 @@
+"""The `aimaq` command line: one app, one sub-app per job. Commands parse, call a service, print."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from aimaq import settings
+from aimaq.errors import AimaqError
+
+app = typer.Typer(
+    name="aimaq",
+    help="Aimaq: monitoring and analysis of regional development (Kazakhstan by default).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    db: Optional[Path] = typer.Option(None, "--db", envvar="AIMAQ_DB", help="Database file (default ./aimaq.duckdb)."),
+) -> None:
+    settings.configure(db)
+
+
+# Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast"]
+for _name in _JOB_MODULES:
+    try:
+        _module = importlib.import_module(f"aimaq.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a job not built yet
+        if exc.name != f"aimaq.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except AimaqError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors etc.
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Errors the CLI turns into a message on stderr and a non-zero exit status."""
+
+
+class AimaqError(Exception):
+    """Base of every error Aimaq reports to a user."""
+
+    exit_code = 1
+
+
+class UnknownNameError(AimaqError):
+    """A territory or indicator name that resolves to nothing; carries the nearest known names."""
+
+    exit_code = 3
+
+    def __init__(self, kind: str, name: str, suggestions: list[str] | None = None, context: str = ""):
+        self.kind, self.name, self.suggestions = kind, name, suggestions or []
+        hint = f"; nearest known: {', '.join(self.suggestions)}" if self.suggestions else ""
+        where = f" ({context})" if context else ""
+        super().__init__(f"unknown {kind} {name!r}{where}{hint}")
+
+
+class AmbiguousNameError(AimaqError):
+    """A name that matches several territories; the caller must say which."""
+
+    exit_code = 3
+
+    def __init__(self, kind: str, name: str, candidates: list[str]):
+        self.kind, self.name, self.candidates = kind, name, candidates
+        super().__init__(f"ambiguous {kind} {name!r}: could be {', '.join(candidates)}")
+
+
+class ValidationFailed(AimaqError):
+    """An import whose file has problems; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) found; nothing was written")
+
+
+class SpecError(AimaqError):
+    """A methodology spec that does not validate."""
+
+    exit_code = 4
+
+
+class ComputationError(AimaqError):
+    """A computation that cannot give a trustworthy result (never a silent NA)."""
+
+    exit_code = 5
