@@ -1,0 +1,202 @@
+"""Resolving territory names as real tables write them: abbreviations, both languages, former names,
+Latin transliterations, «г.»/«область» markers, footnote digits. Pure: works on an alias frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from aimaq.errors import AmbiguousNameError, UnknownNameError
+
+LEVEL_RANK = {"country": 0, "region": 1, "district": 2, "okrug": 3, "settlement": 4}
+
+# Words that say what kind of unit a name means; they are removed from the key and kept as a hint.
+_MARKERS = {
+    "oblast": ["область", "обл", "облысы", "oblast", "oblysy", "region", "province", "oblasty"],
+    "city": ["г", "город", "гор", "қ", "қаласы", "қала", "city", "town", "qalasy", "kalasy", "республиканского значения",
+             "областного значения", "районного значения"],
+    "district": ["район", "р-н", "ауданы", "аудан", "district", "raion", "rayon", "audany"],
+    "village": ["с", "село", "пос", "поселок", "посёлок", "ауыл", "ауылы", "village", "aul"],
+}
+_MARKER_TO_KINDS = {
+    "oblast": {"oblast"},
+    "city": {"city_republican", "city_oblast", "city_district"},
+    "district": {"district", "city_area"},
+    "village": {"village", "rural_district_centre"},
+}
+_MARKER_WORDS = sorted(((w, k) for k, ws in _MARKERS.items() for w in ws), key=lambda p: -len(p[0]))
+
+_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
+                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+                 "u", "f", "h", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u", "u",
+                 "h", "i"]))
+
+
+def normalise(name: str) -> tuple[str, set[str]]:
+    """(key, markers): lower case, ё→е, no punctuation or footnote digits, marker words removed."""
+    text = unicodedata.normalize("NFC", str(name)).strip().lower().replace("ё", "е")
+    # a Latin «i» typed inside a Cyrillic word («Солтүстiк») is the Kazakh «і»
+    text = re.sub(r"(?<=[а-яәғқңөұүһі])i|i(?=[а-яәғқңөұүһі])", "і", text)
+    text = re.sub(r"\s+\d+\s*$", "", text)  # footnote digit: «Туркестанская 1»
+    text = re.sub(r"[«»\"'()\[\],.;:]", " ", text)
+    text = text.replace("-", " ").replace("–", " ")
+    markers: set[str] = set()
+    words = text.split()
+    kept = []
+    i = 0
+    while i < len(words):
+        matched = False
+        for marker, kind in _MARKER_WORDS:
+            parts = marker.replace("-", " ").split()
+            if words[i:i + len(parts)] == parts and len(words) > len(parts):
+                markers.add(kind)
+                i += len(parts)
+                matched = True
+                break
+        if not matched:
+            kept.append(words[i])
+            i += 1
+    return " ".join(kept), markers
+
+
+def skeleton(key: str) -> str:
+    """A spelling-tolerant key for transliterations: Aqmola = Akmola = Акмола, Qyzylorda = Kyzylorda."""
+    latin = "".join(_CYR.get(ch, ch) for ch in key)
+    latin = re.sub(r"[^a-z0-9]", "", latin)
+    for a, b in (("kh", "h"), ("q", "k"), ("j", "zh"), ("zhzh", "zh"), ("yu", "u"), ("ya", "a"), ("iy", "i"), ("ii", "i"),
+                 ("y", "i"), ("w", "u"), ("ts", "c"), ("ye", "e"), ("ay", "ai"), ("oo", "o"), ("uu", "u")):
+        latin = latin.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", latin)
+
+
+# Russian adjectival forms of region and district names: «Акмолинская» and «Акмолинский» share a stem.
+_ADJ_ENDING = re.compile(r"(ская|ский|цкая|цкий|ая|ий|ое)$")
+
+
+@dataclass
+class Candidate:
+    kato: str
+    name: str
+    level: str
+    kind: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    weight: int
+    alias_markers: frozenset = frozenset()  # markers the alias itself carried («Алматы облысы» → oblast)
+
+
+@dataclass
+class NameIndex:
+    """Aliases → territories. Build with `from_rows`; ask with `resolve`."""
+
+    exact: dict[str, list[Candidate]] = field(default_factory=dict)
+    loose: dict[str, list[Candidate]] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(cls, rows) -> "NameIndex":
+        """rows: iterable of dicts with kato, alias, level, tkind (the territory's kind), name, valid_from,
+        valid_to, weight."""
+        index = cls()
+        seen: dict = {}
+        for row in rows:
+            key, markers = normalise(row["alias"])
+            if not key:
+                continue
+            for table, k in ((index.exact, key), (index.loose, skeleton(key))):
+                ident = (id(table), k, row["kato"], row["valid_from"])
+                if ident in seen:  # the same territory under another spelling: keep the weakest requirement
+                    c = seen[ident]
+                    c.weight = max(c.weight, int(row.get("weight", 1)))
+                    c.alias_markers = c.alias_markers & frozenset(markers)
+                    continue
+                cand = Candidate(row["kato"], row["name"], row["level"], row["tkind"], row["valid_from"],
+                                 row["valid_to"], int(row.get("weight", 1)), frozenset(markers))
+                seen[ident] = cand
+                table.setdefault(k, []).append(cand)
+            index.names.append(row["alias"])
+        index.names = sorted(set(index.names))
+        return index
+
+    def resolve(self, name: str, *, at: dt.date | None = None, level: str | None = None,
+                within: str | None = None, context: str = "") -> Candidate:
+        """The one territory a name means, valid at `at` when given, of `level` when given.
+
+        Ambiguity is resolved only by what the name itself says (a marker such as «г.» or «область») and by the
+        level order country > region > district > okrug > settlement; what is still ambiguous is an error.
+        `within` (a region's or district's KATO) narrows the search to its territory."""
+        if str(name).strip().isdigit() and len(str(name).strip()) == 9:
+            code = str(name).strip()
+            hits = [c for cands in self.exact.values() for c in cands if c.kato == code]
+            if hits:
+                return self._pick(name, hits, set(), at, level, context)
+        key, markers = normalise(name)
+        cands = self.exact.get(key)
+        if not cands:
+            cands = self.loose.get(skeleton(key))
+        if not cands:
+            stem = _ADJ_ENDING.sub("", key)
+            if stem != key and len(stem) >= 4:
+                cands = [c for k, cs in self.exact.items() if _ADJ_ENDING.sub("", k) == stem for c in cs]
+        if not cands:
+            raise UnknownNameError("territory", str(name), self.suggest(name), context)
+        if within:
+            prefix = _kato_prefix(within)
+            inside = [c for c in cands if c.kato.startswith(prefix) and c.kato != within]
+            if not inside:
+                raise UnknownNameError("territory", str(name), self.suggest(name), f"within {within}; {context}")
+            cands = inside
+        return self._pick(name, cands, markers, at, level, context)
+
+    def _pick(self, name, cands, markers, at, level, context) -> Candidate:
+        pool = list(cands)
+        if level:
+            pool = [c for c in pool if c.level == level] or []
+            if not pool:
+                raise UnknownNameError(f"{level}", str(name), sorted({c.name for c in cands})[:5], context)
+        # an alias that needed a marker («Алматы облысы») answers only a name that has it
+        pool = [c for c in pool if c.alias_markers <= markers] or pool
+        if markers:
+            kinds = set().union(*(_MARKER_TO_KINDS[m] for m in markers))
+            pool = [c for c in pool if c.kind in kinds] or pool
+        if at is not None:
+            valid = [c for c in pool if c.valid_from <= at and (c.valid_to is None or at <= c.valid_to)]
+            if not valid:
+                return _latest(pool)  # the caller checks validity and reports it with the row
+            pool = valid
+        top = min(LEVEL_RANK[c.level] for c in pool)
+        pool = [c for c in pool if LEVEL_RANK[c.level] == top]
+        best = max(c.weight for c in pool)
+        pool = [c for c in pool if c.weight == best]
+        katos = sorted({c.kato for c in pool})
+        if len(katos) > 1:
+            raise AmbiguousNameError("territory", str(name), [f"{c.name} ({c.kato})" for c in _one_per_kato(pool)])
+        return _latest(pool)
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        from rapidfuzz import fuzz, process, utils
+
+        hits = process.extract(str(name), self.names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
+        return [h[0] for h in hits]
+
+
+def _kato_prefix(kato: str) -> str:
+    """The digits that every territory inside `kato` starts with (KATO: AB CD EF HIJ)."""
+    kato = kato.strip()
+    for width in (2, 4, 6):
+        if set(kato[width:]) <= {"0"}:
+            return kato[:width]
+    return kato
+
+
+def _latest(pool: list[Candidate]) -> Candidate:
+    return max(pool, key=lambda c: c.valid_from)
+
+
+def _one_per_kato(pool):
+    out = {}
+    for c in pool:
+        out.setdefault(c.kato, c)
+    return list(out.values())
