@@ -1,0 +1,254 @@
+"""The index spec: an indicator tree of any depth plus the pipeline, read from and written to YAML.
+
+A spec is plain data. `IndexSpec.from_dict` validates it lazily (every problem is reported at once, as one
+SpecError) and `to_dict` gives back a dict that `from_dict` accepts, so a spec survives the YAML round trip.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aimaq.errors import SpecError
+
+STEP_NAMES = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
+
+
+@dataclass
+class Node:
+    """One node of the tree: an indicator (leaf) or an aggregate (factor, sub-index, index)."""
+
+    code: str
+    kind: str  # "indicator" | "aggregate"
+    parent: str | None = None
+    weight: float = 1.0
+    name: str | None = None
+    # indicators
+    direction: int = 1
+    unit: str | None = None
+    target: float | None = None
+    goalposts: list[float] | None = None
+    denominator: str | None = None
+    scale_factor: float = 1.0
+    # per-node overrides of pipeline steps: {"normalise": {...}, "treat": "none" | {...}, "impute": {...}}
+    overrides: dict[str, Any] = field(default_factory=dict)
+    # aggregates
+    aggregation: str | None = None
+    aggregation_params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code}
+        if self.name is not None:
+            d["name"] = self.name
+        d["parent"] = self.parent
+        d["weight"] = self.weight
+        if self.kind == "indicator":
+            d["direction"] = self.direction
+            for key in ("unit", "target", "goalposts", "denominator"):
+                if getattr(self, key) is not None:
+                    d[key] = getattr(self, key)
+            if self.scale_factor != 1.0:
+                d["scale_factor"] = self.scale_factor
+        else:
+            if self.aggregation is not None:
+                d["aggregation"] = self.aggregation
+            if self.aggregation_params:
+                d["aggregation_params"] = dict(self.aggregation_params)
+        d.update(copy.deepcopy(self.overrides))
+        return d
+
+
+@dataclass
+class IndexSpec:
+    """An index: the tree (indicators -> aggregates -> ... -> one root) and the ordered pipeline of steps."""
+
+    name: str
+    version: int | str
+    nodes: dict[str, Node]
+    pipeline: list[dict[str, Any]]
+    title: str | None = None
+    groups: list[str] = field(default_factory=list)
+    uncertainty: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- tree queries -------------------------------------------------------------------------------------------
+    @property
+    def indicators(self) -> list[str]:
+        return [c for c, n in self.nodes.items() if n.kind == "indicator"]
+
+    @property
+    def aggregates(self) -> list[str]:
+        """Aggregates ordered bottom-up: by level, then by code (COINr's column order)."""
+        lv = self.levels
+        return sorted((c for c, n in self.nodes.items() if n.kind == "aggregate"), key=lambda c: (lv[c], c))
+
+    @property
+    def root(self) -> str:
+        return next(c for c, n in self.nodes.items() if n.parent is None)
+
+    def children(self, code: str) -> list[str]:
+        return [c for c, n in self.nodes.items() if n.parent == code]
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Indicators are level 1; an aggregate is 1 + the highest level among its children."""
+        memo: dict[str, int] = {}
+
+        def level(c: str) -> int:
+            if c not in memo:
+                kids = self.children(c)
+                memo[c] = 1 if not kids else 1 + max(level(k) for k in kids)
+            return memo[c]
+
+        for c in self.nodes:
+            level(c)
+        return memo
+
+    def effective_weights(self, weights: dict[str, float] | None = None) -> dict[str, float]:
+        """Each indicator's share of the root: product of its and its ancestors' weights renormalised among siblings."""
+        w = {c: n.weight for c, n in self.nodes.items()}
+        if weights:
+            w.update(weights)
+        out = {}
+        for ind in self.indicators:
+            share, c = 1.0, ind
+            while self.nodes[c].parent is not None:
+                p = self.nodes[c].parent
+                total = sum(w[k] for k in self.children(p))
+                share *= w[c] / total if total > 0 else 0.0
+                c = p
+            out[ind] = share
+        return out
+
+    # --- (de)serialisation --------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "version": self.version}
+        if self.title is not None:
+            d["title"] = self.title
+        if self.groups:
+            d["groups"] = list(self.groups)
+        d["indicators"] = [n.to_dict() for n in self.nodes.values() if n.kind == "indicator"]
+        d["aggregates"] = [n.to_dict() for n in self.nodes.values() if n.kind == "aggregate"]
+        d["pipeline"] = copy.deepcopy(self.pipeline)
+        if self.uncertainty is not None:
+            d["uncertainty"] = copy.deepcopy(self.uncertainty)
+        d.update(copy.deepcopy(self.extra))
+        return d
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IndexSpec:
+        problems: list[str] = []
+        if not isinstance(d, dict):
+            raise SpecError("spec must be a mapping")
+        d = copy.deepcopy(d)
+        nodes: dict[str, Node] = {}
+        known = {"name", "version", "title", "groups", "indicators", "aggregates", "pipeline", "uncertainty"}
+        for kind, key in (("indicator", "indicators"), ("aggregate", "aggregates")):
+            for i, raw in enumerate(d.get(key) or []):
+                where = f"{key}[{i}]"
+                if not isinstance(raw, dict) or not raw.get("code"):
+                    problems.append(f"{where}: needs a code")
+                    continue
+                code = str(raw.pop("code"))
+                if code in nodes:
+                    problems.append(f"{where}: duplicate code {code!r}")
+                    continue
+                node = Node(code=code, kind=kind)
+                node.name = raw.pop("name", None)
+                node.parent = raw.pop("parent", None)
+                try:
+                    node.weight = float(raw.pop("weight", 1.0))
+                except (TypeError, ValueError):
+                    problems.append(f"{code}: weight must be a number")
+                if not node.weight >= 0:
+                    problems.append(f"{code}: weight must be >= 0 (got {node.weight})")
+                for ov in STEP_NAMES:
+                    if ov in raw:
+                        node.overrides[ov] = raw.pop(ov)
+                if kind == "indicator":
+                    node.direction = raw.pop("direction", 1)
+                    if node.direction not in (1, -1):
+                        problems.append(f"{code}: direction must be 1 or -1 (got {node.direction!r})")
+                    node.unit = raw.pop("unit", None)
+                    node.target = raw.pop("target", None)
+                    node.goalposts = raw.pop("goalposts", None)
+                    if node.goalposts is not None and (len(node.goalposts) != 2 or node.goalposts[1] <= node.goalposts[0]):
+                        problems.append(f"{code}: goalposts must be [lower, upper] with upper > lower")
+                    node.denominator = raw.pop("denominator", None)
+                    node.scale_factor = float(raw.pop("scale_factor", 1.0))
+                else:
+                    node.aggregation = raw.pop("aggregation", None)
+                    node.aggregation_params = raw.pop("aggregation_params", {}) or {}
+                if raw:
+                    problems.append(f"{code}: unknown keys {sorted(raw)}")
+                nodes[code] = node
+        if not nodes:
+            problems.append("spec has no indicators")
+        roots = [c for c, n in nodes.items() if n.parent is None]
+        if len(roots) != 1:
+            problems.append(f"the tree needs exactly one root (node without parent), found {roots}")
+        for c, n in nodes.items():
+            if n.parent is not None:
+                if n.parent not in nodes:
+                    problems.append(f"{c}: parent {n.parent!r} is not a node")
+                elif nodes[n.parent].kind != "aggregate":
+                    problems.append(f"{c}: parent {n.parent!r} is an indicator")
+        has_child = {n.parent for n in nodes.values()}
+        for c, n in nodes.items():
+            if n.kind == "aggregate" and c not in has_child:
+                problems.append(f"aggregate {c} has no children")
+        # cycles
+        for c in nodes:
+            seen, p = {c}, nodes[c].parent
+            while p is not None and p in nodes:
+                if p in seen:
+                    problems.append(f"cycle in the tree through {c}")
+                    break
+                seen.add(p)
+                p = nodes[p].parent
+        pipeline = d.get("pipeline") or []
+        for i, st in enumerate(pipeline):
+            if not isinstance(st, dict) or st.get("step") not in STEP_NAMES:
+                problems.append(f"pipeline[{i}]: step must be one of {STEP_NAMES}")
+        if problems:
+            raise SpecError("invalid index spec:\n  - " + "\n  - ".join(problems))
+        return cls(
+            name=str(d.get("name", "index")),
+            version=d.get("version", 1),
+            title=d.get("title"),
+            groups=list(d.get("groups") or []),
+            nodes=nodes,
+            pipeline=pipeline,
+            uncertainty=d.get("uncertainty"),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+    @classmethod
+    def from_yaml(cls, text_or_path: str | Path) -> IndexSpec:
+        p = Path(text_or_path) if not isinstance(text_or_path, str) or "\n" not in text_or_path else None
+        if p is not None and p.exists():
+            text = p.read_text(encoding="utf-8")
+        elif p is not None and isinstance(text_or_path, Path):
+            raise SpecError(f"spec file not found: {p}")
+        else:
+            text = str(text_or_path)
+        try:
+            d = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError(f"spec is not valid YAML: {exc}") from exc
+        return cls.from_dict(d)
+
+
+def load_spec(path: str | Path) -> IndexSpec:
+    """Read and validate a YAML spec file."""
+    path = Path(path)
+    if not path.exists():
+        raise SpecError(f"spec file not found: {path}")
+    return IndexSpec.from_yaml(path)

@@ -1,0 +1,636 @@
+"""Pipeline steps: Denominate, Impute, Screen, Treat, Normalise, Aggregate.
+
+Each step stores its parameters unchanged in `__init__`; `fit(data, spec)` validates them and sets fitted
+attributes ending in `_`; `transform(data, spec)` returns new labelled `Data`. `get_params()` and `get_fitted()`
+give plain dicts for the YAML log. The maths sits in `compute(X, data, spec, ...)` which works on a stack of
+matrices X of shape (batch, rows, indicators), so Monte Carlo draws reuse exactly the code of the nominal run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+
+from aimaq.composite import kernels as K
+from aimaq.composite.data import Data
+from aimaq.composite.spec import IndexSpec
+from aimaq.errors import ComputationError, SpecError
+
+
+class Step:
+    name = "step"
+
+    def get_params(self) -> dict[str, Any]:
+        sig = inspect.signature(type(self).__init__)
+        return {p: _plain(getattr(self, p)) for p in sig.parameters if p != "self"}
+
+    def get_fitted(self) -> dict[str, Any]:
+        return {k: _plain(v) for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def fit(self, data: Data, spec: IndexSpec) -> Step:
+        return self
+
+    def transform(self, data: Data, spec: IndexSpec) -> Data:
+        raise NotImplementedError
+
+    def fit_transform(self, data: Data, spec: IndexSpec) -> Data:
+        return self.fit(data, spec).transform(data, spec)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _plain(v):
+    """Numpy scalars/arrays and tuples -> plain Python for YAML."""
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+def _override(spec: IndexSpec, code: str, step: str):
+    return spec.nodes[code].overrides.get(step) if code in spec.nodes else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Denominate(Step):
+    """Divide indicators by a denominator column: x / (denominator / scale_factor), as COINr Denominate.
+
+    `denominators` maps indicator -> denominator column; None takes each indicator's `denominator` from the spec.
+    A zero denominator is an error; a missing one makes the value missing.
+    """
+
+    name = "denominate"
+
+    def __init__(self, denominators: dict[str, str] | None = None):
+        self.denominators = denominators
+
+    def _pairs(self, spec: IndexSpec) -> dict[str, tuple[str, float]]:
+        if self.denominators is None:
+            return {c: (spec.nodes[c].denominator, spec.nodes[c].scale_factor)
+                    for c in spec.indicators if spec.nodes[c].denominator}
+        return {c: (d, spec.nodes[c].scale_factor if c in spec.nodes else 1.0) for c, d in self.denominators.items()}
+
+    def fit(self, data, spec):
+        pairs = self._pairs(spec)
+        problems = [f"{c}: denominator {d!r} not in the data" for c, (d, _) in pairs.items() if d not in data.denoms]
+        problems += [f"{c}: not an indicator of the data" for c in pairs if c not in data.icodes]
+        if problems:
+            raise SpecError("denominate: " + "; ".join(problems))
+        for c, (d, _) in pairs.items():
+            den = data.denoms[d]
+            bad = (den == 0) & ~np.isnan(data.column(c))
+            if bad.any():
+                raise ComputationError(f"denominate: {c} / {d} has a zero denominator for {list(data.units[bad])}")
+        self.denominated_ = {c: d for c, (d, _) in pairs.items()}
+        return self
+
+    def compute(self, X, data, spec):
+        X = np.array(X, dtype=float, copy=True)
+        for c, (d, sf) in self._pairs(spec).items():
+            j = data.icodes.index(c)
+            X[..., j] = X[..., j] / (data.denoms[d] / sf)
+        return X
+
+    def transform(self, data, spec):
+        return data.with_values(self.compute(data.X[None], data, spec)[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median", "latest", "linear")
+
+
+class Impute(Step):
+    """Fill missing values column by column.
+
+    method: mean | median (over units, per year) | group_mean | group_median (over the units of the same `group`,
+    per year; COINr i_mean_grp / i_median_grp) | latest (panel: last earlier value of the same unit, at most
+    `max_time` years back) | linear (panel: linear interpolation between the unit's nearest earlier and later
+    values; before the first / after the last value the nearest value is carried) | none.
+    Per-indicator override in the spec: `impute: {method: ..., group: ...}`. Cells that stay missing (e.g. a group
+    with no data) are left missing and counted in `remaining_missing_`.
+    """
+
+    name = "impute"
+
+    def __init__(self, method: str = "mean", group: str | None = None, max_time: int | None = None):
+        self.method = method
+        self.group = group
+        self.max_time = max_time
+
+    def _plan(self, data, spec) -> dict[str, dict]:
+        plan = {}
+        for c in data.icodes:
+            o = _override(spec, c, "impute") or {}
+            if isinstance(o, str):
+                o = {"method": o}
+            m = {"method": o.get("method", self.method), "group": o.get("group", self.group),
+                 "max_time": o.get("max_time", self.max_time)}
+            if m["method"] not in IMPUTE_METHODS:
+                raise SpecError(f"impute: unknown method {m['method']!r} for {c} (known: {IMPUTE_METHODS})")
+            if m["method"].startswith("group_"):
+                if not m["group"]:
+                    raise SpecError(f"impute: method {m['method']} needs a group column")
+                if m["group"] not in data.groups:
+                    raise SpecError(f"impute: group column {m['group']!r} not in the data")
+            if m["method"] in ("latest", "linear") and data.years is None:
+                raise SpecError(f"impute: method {m['method']} needs panel data (a year column)")
+            plan[c] = m
+        return plan
+
+    def fit(self, data, spec):
+        self._plan(data, spec)
+        out = self.compute(data.X[None], data, spec)[0]
+        was = np.isnan(data.X)
+        self.n_imputed_ = {c: int((was[:, j] & ~np.isnan(out[:, j])).sum()) for j, c in enumerate(data.icodes)
+                           if was[:, j].any()}
+        rem = np.isnan(out)
+        self.remaining_missing_ = {c: int(rem[:, j].sum()) for j, c in enumerate(data.icodes) if rem[:, j].any()}
+        return self
+
+    def compute(self, X, data, spec):
+        X = np.array(X, dtype=float, copy=True)
+        plan = self._plan(data, spec)
+        by_method: dict[tuple, list[int]] = {}
+        for j, c in enumerate(data.icodes):
+            m = plan[c]
+            by_method.setdefault((m["method"], m["group"], m["max_time"]), []).append(j)
+        for (method, group, max_time), cols in by_method.items():
+            if method == "none":
+                continue
+            sub = X[..., cols]
+            if method in ("mean", "median", "group_mean", "group_median"):
+                f = np.nanmean if method.endswith("mean") else np.nanmedian
+                keys = data.groups[group] if group and method.startswith("group_") else np.zeros(len(data.units))
+                for rows in data.year_blocks():
+                    for g in np.unique(keys[rows].astype(str)):
+                        r = rows[keys[rows].astype(str) == g]
+                        block = sub[..., r, :]
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore", RuntimeWarning)
+                            fill = f(block, axis=-2, keepdims=True)
+                        sub[..., r, :] = np.where(np.isnan(block), fill, block)
+            else:
+                sub = _impute_panel(sub, data, method, max_time)
+            X[..., cols] = sub
+        return X
+
+    def transform(self, data, spec):
+        return data.with_values(self.compute(data.X[None], data, spec)[0])
+
+
+def _impute_panel(sub, data: Data, method: str, max_time):
+    """latest / linear over each unit's time series; sub has shape (B, rows, k)."""
+    years = np.unique(data.years)
+    units = np.unique(data.units.astype(str))
+    uix = {u: i for i, u in enumerate(units)}
+    yix = {y: i for i, y in enumerate(years)}
+    ri = np.array([uix[str(u)] for u in data.units])
+    ti = np.array([yix[y] for y in data.years])
+    B, _, k = sub.shape
+    grid = np.full((B, len(units), len(years), k), np.nan)
+    grid[:, ri, ti, :] = sub
+    T = len(years)
+    yv = years.astype(float)
+    out = grid.copy()
+    ok = ~np.isnan(grid)
+    # previous available index and next available index along time, vectorised with running max/min
+    idx = np.arange(T).reshape(1, 1, T, 1)
+    prev = np.where(ok, idx, -1)
+    prev = np.maximum.accumulate(prev, axis=2)
+    nxt = np.where(ok, idx, T)
+    nxt = np.flip(np.minimum.accumulate(np.flip(nxt, axis=2), axis=2), axis=2)
+    take = lambda a, i: np.take_along_axis(a, np.clip(i, 0, T - 1), axis=2)  # noqa: E731
+    vprev, vnext = take(grid, prev), take(grid, nxt)
+    has_prev, has_next = prev >= 0, nxt < T
+    yprev = yv[np.clip(prev, 0, T - 1)]
+    ynext = yv[np.clip(nxt, 0, T - 1)]
+    ycur = yv.reshape(1, 1, T, 1)
+    if method == "latest":
+        fill = np.where(has_prev, vprev, np.nan)
+        if max_time is not None:
+            fill = np.where(ycur - yprev <= max_time, fill, np.nan)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = (ycur - yprev) / (ynext - yprev)
+            lin = vprev + frac * (vnext - vprev)
+        fill = np.where(has_prev & has_next, lin, np.where(has_prev, vprev, np.where(has_next, vnext, np.nan)))
+    out = np.where(ok, grid, fill)
+    return out[:, ri, ti, :]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Screen(Step):
+    """Drop units (rows) by data availability, as COINr Screen.
+
+    by: "na" (availability = share of non-missing indicators < `threshold` -> dropped), "zeros" (share of non-zero
+    among available values < `nonzero_threshold`), "na_and_zeros" (either), "none". force_include / force_exclude
+    override the rule for the listed unit codes.
+    """
+
+    name = "screen"
+
+    def __init__(self, by: str = "na", threshold: float = 2 / 3, nonzero_threshold: float = 0.05,
+                 force_include: list[str] | None = None, force_exclude: list[str] | None = None):
+        self.by = by
+        self.threshold = threshold
+        self.nonzero_threshold = nonzero_threshold
+        self.force_include = force_include
+        self.force_exclude = force_exclude
+
+    def fit(self, data, spec):
+        if self.by not in ("na", "zeros", "na_and_zeros", "none"):
+            raise SpecError(f"screen: unknown rule {self.by!r}")
+        if not 0 <= self.threshold <= 1 or not 0 <= self.nonzero_threshold <= 1:
+            raise SpecError("screen: thresholds must lie in [0, 1]")
+        X = data.X
+        nan = np.isnan(X)
+        k = X.shape[1]
+        avail = 1 - nan.sum(axis=1) / k
+        nzero = (X == 0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nonzero = 1 - nzero / (k - nan.sum(axis=1))
+        low_na = avail < self.threshold
+        low_zero = nonzero < self.nonzero_threshold
+        drop = {"na": low_na, "zeros": low_zero, "na_and_zeros": low_na | low_zero,
+                "none": np.zeros(len(avail), bool)}[self.by]
+        units = data.units.astype(str)
+        if self.force_include:
+            drop &= ~np.isin(units, list(self.force_include))
+        if self.force_exclude:
+            drop |= np.isin(units, list(self.force_exclude))
+        self.keep_ = ~drop
+        self.availability_ = {f"{u}" if data.years is None else f"{u}/{y}": round(float(a), 6)
+                              for u, y, a in zip(units, data.years if data.years is not None else units, avail)}
+        self.removed_units_ = sorted(set(units[drop]))
+        if self.keep_.sum() == 0:
+            raise ComputationError("screen: every unit was screened out")
+        return self
+
+    def transform(self, data, spec):
+        keep = self.keep_ if len(self.keep_) == len(data.units) else self.fit(data, spec).keep_
+        return data.subset_rows(keep)
+
+    def get_fitted(self):
+        return {"removed_units_": self.removed_units_, "availability_": self.availability_}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Treat(Step):
+    """Outlier treatment, COINr-compatible (see kernels.treat_outliers): an indicator is treated only where
+    |skew| >= skew_thresh and kurtosis >= kurt_thresh; winsorise up to `winmax` points (None = no limit), else
+    log-transform the original values. Per year for a panel unless `pooled`. Per-indicator override in the spec:
+    `treat: none` or `treat: {winmax: 3}`.
+    """
+
+    name = "treat"
+
+    def __init__(self, winmax: int | None = 5, skew_thresh: float = 2.0, kurt_thresh: float = 3.5,
+                 pooled: bool = False):
+        self.winmax = winmax
+        self.skew_thresh = skew_thresh
+        self.kurt_thresh = kurt_thresh
+        self.pooled = pooled
+
+    def _winmax_per_col(self, data, spec, winmax=None) -> np.ndarray:
+        base = self.winmax if winmax is None else winmax
+        out = []
+        for c in data.icodes:
+            o = _override(spec, c, "treat")
+            if o == "none" or o is False:
+                out.append(-1.0)  # marker: skip
+            elif isinstance(o, dict) and "winmax" in o:
+                out.append(np.inf if o["winmax"] is None else float(o["winmax"]))
+            else:
+                out.append(np.inf if base is None else float(base))
+        return np.array(out)
+
+    def compute(self, X, data, spec, winmax=None, details=None):
+        """X: (B, rows, k). `winmax` may be one value per batch member (array of shape (B,))."""
+        X = np.asarray(X, dtype=float)
+        B, _, k = X.shape
+        out = X.copy()
+        if winmax is None or np.ndim(winmax) == 0:
+            wcol = np.broadcast_to(self._winmax_per_col(data, spec, winmax), (B, k))
+        else:
+            wb = np.asarray(winmax, dtype=float).reshape(B, 1)
+            base = self._winmax_per_col(data, spec, 0)
+            fixed = np.array([isinstance(_override(spec, c, "treat"), dict) for c in data.icodes])
+            wcol = np.where(base < 0, -1.0, np.where(fixed, base, wb))
+        active = wcol >= 0
+        for rows in data.year_blocks(self.pooled):
+            sub = X[:, rows, :]  # (B, r, k)
+            vec = np.moveaxis(sub, 1, 2)  # (B, k, r)
+            sel = vec[active]
+            if sel.size == 0:
+                continue
+            t, code, nwin, before, after = K.treat_outliers(sel, wcol[active], self.skew_thresh, self.kurt_thresh)
+            vec_out = vec.copy()
+            vec_out[active] = t
+            out[:, rows, :] = np.moveaxis(vec_out, 2, 1)
+            if details is not None:
+                details.append((rows, active, code, nwin, before, after))
+        return out
+
+    def fit(self, data, spec):
+        details = []
+        self.compute(data.X[None], data, spec, details=details)
+        names = {K.TREAT_NONE: "none", K.TREAT_WINSORISED: "winsorised", K.TREAT_LOG: "log"}
+        rep = {}
+        for rows, active, code, nwin, (sk0, kt0), (sk1, kt1) in details:
+            cols = [c for c, a in zip(data.icodes, active[0]) if a]
+            yr = None if not data.is_panel or self.pooled else int(data.years[rows[0]])
+            for i, c in enumerate(cols):
+                if code[i] == K.TREAT_NONE:
+                    continue
+                key = c if yr is None else f"{c}/{yr}"
+                rep[key] = {"method": names[int(code[i])], "n_winsorised": int(nwin[i]),
+                            "skew": float(sk0[i]), "kurt": float(kt0[i]),
+                            "skew_after": float(sk1[i]), "kurt_after": float(kt1[i])}
+        self.treated_ = rep
+        return self
+
+    def transform(self, data, spec):
+        return data.with_values(self.compute(data.X[None], data, spec)[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+NORMALISE_METHODS = ("minmax", "zscore", "rank", "prank", "dist2targ", "dist2max", "goalposts", "fracmax", "none")
+
+
+def _norm_spec(method: str, params: dict | None):
+    params = dict(params or {})
+    if method not in NORMALISE_METHODS:
+        raise SpecError(f"normalise: unknown method {method!r} (known: {NORMALISE_METHODS})")
+    return method, params
+
+
+class Normalise(Step):
+    """Bring indicators onto a common scale, after flipping direction -1 indicators (x * direction, as COINr).
+
+    method (params): minmax (range: [0, 100]) | zscore (mean: 0, sd: 1; sample sd) | rank | prank (scale: 1) |
+    dist2targ (scale: 1, cap: true; target from the spec) | dist2max (scale: 1) | goalposts (scale: 1,
+    trunc: true; goalposts [lower, upper] from the spec, in the indicator's own units) | fracmax | none.
+    Per year for a panel, or `pooled` across years. Per-indicator override in the spec:
+    `normalise: {method: goalposts, params: {scale: 10}}`.
+    """
+
+    name = "normalise"
+
+    def __init__(self, method: str = "minmax", params: dict | None = None, pooled: bool = False):
+        self.method = method
+        self.params = params
+        self.pooled = pooled
+
+    def _plan(self, data, spec, method=None, params=None):
+        base = _norm_spec(method or self.method, self.params if params is None else params)
+        plan = {}
+        for c in data.icodes:
+            o = _override(spec, c, "normalise")
+            if o:
+                if isinstance(o, str):
+                    o = {"method": o}
+                plan[c] = _norm_spec(o.get("method", base[0]), o.get("params", {}))
+            else:
+                plan[c] = base
+        return plan
+
+    def compute(self, X, data, spec, method=None, params=None):
+        X = np.asarray(X, dtype=float)
+        out = np.empty_like(X)
+        plan = self._plan(data, spec, method, params)
+        groups: dict[str, list[int]] = {}
+        for j, c in enumerate(data.icodes):
+            m, p = plan[c]
+            groups.setdefault(repr((m, sorted(p.items()))), []).append(j)
+        dirs = np.array([spec.nodes[c].direction if c in spec.nodes else 1 for c in data.icodes], dtype=float)
+        for key, cols in groups.items():
+            m, p = plan[data.icodes[cols[0]]]
+            codes = [data.icodes[j] for j in cols]
+            what = f"normalise {m} ({', '.join(codes[:3])}{'...' if len(codes) > 3 else ''})"
+            for rows in data.year_blocks(self.pooled):
+                sub = np.moveaxis(X[:, rows][:, :, cols], 1, 2)  # (B, kc, r)
+                d = dirs[cols].reshape(1, -1, 1)
+                if m == "goalposts":
+                    gp = [spec.nodes[c].goalposts for c in codes]
+                    lo = p.get("lower")
+                    hi = p.get("upper")
+                    if lo is None or hi is None:
+                        if any(g is None for g in gp):
+                            raise SpecError(f"{what}: goalposts missing in the spec for some indicator")
+                        lo = np.array([g[0] for g in gp]).reshape(1, -1, 1)
+                        hi = np.array([g[1] for g in gp]).reshape(1, -1, 1)
+                    y = K.norm_goalposts(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what=what)
+                else:
+                    xs = sub * d
+                    flat = xs.reshape(-1, xs.shape[-1])
+                    try:
+                        if m == "minmax":
+                            lo, hi = p.get("range", [0, 100])
+                            y = K.norm_minmax(flat, lo, hi, what=what)
+                        elif m == "zscore":
+                            y = K.norm_zscore(flat, p.get("mean", 0.0), p.get("sd", 1.0), what=what)
+                        elif m == "rank":
+                            y = K.norm_rank(flat, what=what)
+                        elif m == "prank":
+                            y = K.norm_prank(flat, p.get("scale", 1.0), what=what)
+                        elif m == "dist2max":
+                            y = K.norm_dist2max(flat, p.get("scale", 1.0), what=what)
+                        elif m == "fracmax":
+                            y = K.norm_fracmax(flat, p.get("scale", 1.0), what=what)
+                        elif m == "dist2targ":
+                            t = [spec.nodes[c].target for c in codes] if "target" not in p else [p["target"]] * len(codes)
+                            if any(v is None for v in t):
+                                raise SpecError(f"{what}: target missing in the spec for some indicator")
+                            tt = np.broadcast_to(np.array(t, float).reshape(1, -1) * dirs[cols], xs.shape[:2])
+                            y = K.norm_dist2targ(flat, tt.reshape(-1, 1), p.get("scale", 1.0), p.get("cap", True),
+                                                 what=what)
+                        else:  # none
+                            y = flat.copy()
+                    except ComputationError as exc:
+                        raise ComputationError(_name_culprit(str(exc), flat, codes)) from exc
+                    y = y.reshape(xs.shape)
+                out[:, rows[:, None], np.array(cols)[None, :]] = np.moveaxis(y, 1, 2)
+        return out
+
+    def fit(self, data, spec):
+        plan = self._plan(data, spec)
+        self.methods_ = {c: {"method": m, "params": p} for c, (m, p) in plan.items()
+                         if (m, p) != _norm_spec(self.method, self.params)}
+        return self
+
+    def transform(self, data, spec):
+        return data.with_values(self.compute(data.X[None], data, spec)[0])
+
+
+def _name_culprit(msg, flat, codes):
+    """Add the indicator codes that are constant / empty to an error message."""
+    k = len(codes)
+    bad = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rows = flat.reshape(-1, k, flat.shape[-1])[0]
+        for c, r in zip(codes, rows):
+            if np.isnan(r).all() or np.nanmax(r) == np.nanmin(r):
+                bad.append(c)
+    return msg + (f": {', '.join(bad)}" if bad else "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class AggregationPlan:
+    """The tree compiled for vectorised aggregation: node order (indicators, then aggregates bottom-up), each
+    aggregate's children (indices into the node order), method and parameters."""
+
+    def __init__(self, spec: IndexSpec, indicators: list[str], method: str = "amean", params: dict | None = None,
+                 methods: dict[str, str] | None = None):
+        self.nodes = list(indicators) + spec.aggregates
+        self.index = {c: i for i, c in enumerate(self.nodes)}
+        self.n_ind = len(indicators)
+        self.steps = []
+        for a in spec.aggregates:
+            kids = [self.index[c] for c in spec.children(a) if c in self.index]
+            if not kids:
+                raise ComputationError(f"aggregate: {a} has no children left (all its indicators were dropped)")
+            node = spec.nodes[a]
+            m = (methods or {}).get(a) or node.aggregation or method
+            if m not in K.AGGREGATORS:
+                raise SpecError(f"aggregate: unknown method {m!r} for {a} (known: {list(K.AGGREGATORS)})")
+            p = dict(params or {}) if m == method else {}
+            p.update(node.aggregation_params or {})
+            self.steps.append((self.index[a], np.array(kids), m, p, a))
+
+    def run(self, X, W):
+        """X: (B, units, n_indicators); W: (B or 1, n_nodes) weights. Returns (B, units, n_nodes)."""
+        B, U, _ = X.shape
+        V = np.empty((B, U, len(self.nodes)))
+        V[..., : self.n_ind] = X
+        for i, kids, m, p, code in self.steps:
+            f = K.AGGREGATORS[m]
+            x = V[..., kids]
+            w = W[..., kids]
+            if m in ("gmean", "hmean", "genmean"):
+                V[..., i] = f(x, w, what=f"aggregate {code} ({m})", **p)
+            else:
+                V[..., i] = f(x, w, **p)
+        return V
+
+
+def pca_weights(values: np.ndarray) -> np.ndarray:
+    """Weights from the first principal component of standardised complete rows: squared loadings (sum to 1)."""
+    ok = ~np.isnan(values).any(axis=1)
+    x = values[ok]
+    if x.shape[1] == 1:
+        return np.ones(1)
+    if x.shape[0] < 3:
+        raise ComputationError("pca weights: fewer than 3 complete units")
+    sd = x.std(axis=0, ddof=1)
+    if (sd == 0).any():
+        raise ComputationError("pca weights: a constant child")
+    z = (x - x.mean(axis=0)) / sd
+    _, vecs = np.linalg.eigh(np.corrcoef(z, rowvar=False))
+    v = vecs[:, -1]
+    return v**2 / (v**2).sum()
+
+
+class Aggregate(Step):
+    """Aggregate up the tree, bottom-up. method: amean | gmean | hmean | genmean (params: {p: 2}) | copeland;
+    per-node override in the spec (`aggregation:` on an aggregate). Missing children are skipped and the weights
+    of the others renormalised (COINr). weights: "spec" (node weights), "equal", "pca" (first principal component
+    of each node's children, squared loadings), or a mapping code -> weight overriding the spec. `dat_thresh`:
+    an aggregate is left missing where the share of available children is below it.
+    """
+
+    name = "aggregate"
+
+    def __init__(self, method: str = "amean", params: dict | None = None, weights: Any = "spec",
+                 dat_thresh: float | None = None, methods: dict[str, str] | None = None):
+        self.method = method
+        self.params = params
+        self.weights = weights
+        self.dat_thresh = dat_thresh
+        self.methods = methods
+
+    def plan(self, data, spec, method=None) -> AggregationPlan:
+        m = method or self.method
+        return AggregationPlan(spec, list(data.icodes), m, self.params if m == self.method else None, self.methods)
+
+    def nominal_weights(self, plan: AggregationPlan, spec) -> np.ndarray:
+        w = np.array([spec.nodes[c].weight for c in plan.nodes], dtype=float)
+        if isinstance(self.weights, dict):
+            unknown = [c for c in self.weights if c not in plan.index]
+            if unknown:
+                raise SpecError(f"aggregate: weights for unknown nodes {unknown}")
+            for c, v in self.weights.items():
+                if not (isinstance(v, (int, float)) and v >= 0):
+                    raise SpecError(f"aggregate: weight of {c} must be a number >= 0")
+                w[plan.index[c]] = float(v)
+        elif self.weights == "equal":
+            w[:] = 1.0
+        elif self.weights not in ("spec", "pca"):
+            raise SpecError(f"aggregate: weights must be spec | equal | pca | a mapping, got {self.weights!r}")
+        return w
+
+    def fit(self, data, spec):
+        plan = self.plan(data, spec)
+        w = self.nominal_weights(plan, spec)
+        if self.weights == "pca":
+            V = plan.run(data.X[None], w[None])[0]
+            for i, kids, _m, _p, _code in plan.steps:
+                w[kids] = pca_weights(V[:, kids])
+                V = plan.run(data.X[None], w[None])[0]
+        self.weights_ = {c: float(w[i]) for c, i in plan.index.items()}
+        self.methods_ = {code: m for _, _, m, _, code in plan.steps}
+        return self
+
+    def compute(self, X, data, spec, method=None, W=None):
+        plan = self.plan(data, spec, method)
+        if W is None:
+            W = np.array([self.weights_[c] for c in plan.nodes])[None]
+        V = plan.run(X, W)
+        if self.dat_thresh is not None:
+            for i, kids, *_ in plan.steps:
+                share = (~np.isnan(V[..., kids])).mean(axis=-1)
+                V[..., i] = np.where(share < self.dat_thresh, np.nan, V[..., i])
+        return V, plan.nodes
+
+    def transform(self, data, spec):
+        V, nodes = self.compute(data.X[None], data, spec)
+        return data.with_values(V[0], nodes)
+
+
+STEP_CLASSES = {c.name: c for c in (Denominate, Impute, Screen, Treat, Normalise, Aggregate)}
+
+
+def make_step(d: dict[str, Any]) -> Step:
+    """A step from its pipeline entry {step: name, **params}; unknown parameters are a SpecError."""
+    d = dict(d)
+    name = d.pop("step", None)
+    cls = STEP_CLASSES.get(name)
+    if cls is None:
+        raise SpecError(f"unknown step {name!r} (known: {list(STEP_CLASSES)})")
+    allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    bad = [k for k in d if k not in allowed]
+    if bad:
+        raise SpecError(f"step {name}: unknown parameters {bad} (allowed: {allowed})")
+    return cls(**d)
