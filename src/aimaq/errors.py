@@ -36,7 +36,9 @@ class ValidationFailed(AimaqError):
 
     def __init__(self, problems):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) found; nothing was written")
+        shown = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{len(problems)} problem(s) found; nothing was written\n{shown}{more}")
 
 
 class SpecError(AimaqError):

@@ -41,22 +41,12 @@ for _name in _JOB_MODULES:
 
 
 def main() -> None:
+    """Entry point: an AimaqError becomes a message on stderr and its exit status; usage errors exit 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except AimaqError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors etc.
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ class NameIndex:
         index.names = sorted(set(index.names))
         return index
 
-    def resolve(self, name: str, *, at: dt.date | None = None, level: str | None = None,
+    def resolve(self, name: str, *, at: dt.date | tuple[dt.date, dt.date] | None = None, level: str | None = None,
                 within: str | None = None, context: str = "") -> Candidate:
         """The one territory a name means, valid at `at` when given, of `level` when given.
 
@@ -161,18 +161,25 @@ class NameIndex:
         if markers:
             kinds = set().union(*(_MARKER_TO_KINDS[m] for m in markers))
             pool = [c for c in pool if c.kind in kinds] or pool
+        # the level is chosen before validity: «Абай» in 2019 means the region (and is then out of its validity),
+        # not a district that happens to be valid then
+        top = min(LEVEL_RANK[c.level] for c in pool)
+        pool = [c for c in pool if LEVEL_RANK[c.level] == top]
         if at is not None:
-            valid = [c for c in pool if c.valid_from <= at and (c.valid_to is None or at <= c.valid_to)]
+            start, end = at if isinstance(at, tuple) else (at, at)
+            valid = [c for c in pool if c.valid_from <= end and (c.valid_to is None or start <= c.valid_to)]
             if not valid:
                 return _latest(pool)  # the caller checks validity and reports it with the row
             pool = valid
-        top = min(LEVEL_RANK[c.level] for c in pool)
-        pool = [c for c in pool if LEVEL_RANK[c.level] == top]
         best = max(c.weight for c in pool)
         pool = [c for c in pool if c.weight == best]
         katos = sorted({c.kato for c in pool})
         if len(katos) > 1:
             raise AmbiguousNameError("territory", str(name), [f"{c.name} ({c.kato})" for c in _one_per_kato(pool)])
+        if at is not None and len(pool) > 1:  # several versions of one territory: the one valid when it starts
+            start = at[0] if isinstance(at, tuple) else at
+            return min(pool, key=lambda c: (not (c.valid_from <= start and (c.valid_to is None or start <= c.valid_to)),
+                                            -c.valid_from.toordinal()))
         return _latest(pool)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:

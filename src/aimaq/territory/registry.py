@@ -82,7 +82,8 @@ def build_registry() -> Registry:
 
     add({"kato": COUNTRY_KATO, "name_ru": "Республика Казахстан", "name_kk": "Қазақстан Республикасы",
          "name_en": "Republic of Kazakhstan", "level": "country", "kind": "country", "parent_kato": None,
-         "valid_from": EPOCH, "valid_to": None, "source": GEO_SOURCE},
+         # series of today's territory reach back before independence (Kazakh SSR): UN WPP/WUP from 1950
+         "valid_from": dt.date(1900, 1, 1), "valid_to": None, "source": GEO_SOURCE},
         ["Казахстан", "Қазақстан", "Kazakhstan", "РК", "Республика Казахстан ", "Republic of Kazakhstan"])
 
     for r in _read_csv("territory", "regions.csv"):

@@ -1,0 +1,141 @@
+"""Commands of the foundation: import, info, demo, territory, series."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import typer
+
+from aimaq.cli.output import Format, emit
+
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+
+
+def _print_summary(con, fmt: Format) -> None:
+    from aimaq.store.catalogue import summary
+
+    for title, frame in summary(con).items():
+        if fmt is Format.table:
+            emit(frame, fmt, title=title)
+        else:
+            emit(frame.with_columns(pl.lit(title).alias("section")), fmt)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_(
+        file: Path = typer.Argument(..., help="CSV or XLSX, long or wide layout (see README)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+        indicator: Optional[str] = typer.Option(None, "--indicator", help="Indicator code of a wide file/sheet."),
+        source: Optional[str] = typer.Option(None, "--source", help="Title of the source of these figures."),
+        publisher: str = typer.Option("пользователь", "--publisher", help="Publisher of the source."),
+        fmt: Format = FormatOpt,
+    ) -> None:
+        """Import observations; validates the whole file first and writes nothing if any row fails."""
+        from aimaq.errors import ValidationFailed
+        from aimaq.ingest.service import import_file
+        from aimaq.store.db import connect
+
+        con = connect()
+        try:
+            result = import_file(con, file, dry_run=dry_run, indicator=indicator,
+                                 source={"title": source, "publisher": publisher} if source else None)
+        except ValidationFailed as exc:
+            problems = pl.DataFrame([p.__dict__ for p in exc.problems])
+            emit(problems, fmt if fmt is not Format.table else Format.table, title="problems", stream=sys.stderr)
+            raise
+        finally:
+            con.close()
+        verb = "would add" if dry_run else "added"
+        typer.echo(f"{file}: {result.layout} layout; {verb} {result.added}, "
+                   f"{'would revise' if dry_run else 'revised'} {result.revised}, unchanged {result.unchanged}"
+                   + (" (dry run: nothing written)" if dry_run else f" (import #{result.import_id})"))
+        changed = result.changes.filter(pl.col("action") != "unchanged")
+        if changed.height and (fmt is not Format.table or changed.height <= 50):
+            emit(changed, fmt, title="changes")
+
+    @app.command("info")
+    def info(fmt: Format = FormatOpt) -> None:
+        """Summary of an existing database."""
+        from aimaq.settings import get_settings
+        from aimaq.store.db import connect
+
+        con = connect(get_settings().db_path, read_only=True)
+        _print_summary(con, fmt)
+
+    @app.command("demo")
+    def demo(
+        out: Optional[Path] = typer.Option(None, "--out", help="Folder for the demo database and outputs "
+                                           "(default: the --db path)."),
+        seed: int = typer.Option(2023, "--seed", help="Seed of the synthetic data."),
+        fmt: Format = FormatOpt,
+    ) -> None:
+        """Build the database from nothing with the embedded default data and print its summary."""
+        from aimaq.demo import build_demo
+        from aimaq.settings import get_settings
+
+        db_path = (out / "aimaq.duckdb") if out else get_settings().db_path
+        con = build_demo(db_path, seed=seed, out=out, progress=fmt is Format.table)
+        typer.echo(f"database: {db_path}")
+        _print_summary(con, fmt)
+        con.close()
+
+    territory = typer.Typer(help="The territorial registry.", no_args_is_help=True)
+    app.add_typer(territory, name="territory")
+
+    @territory.command("resolve")
+    def resolve(name: str, at: Optional[str] = typer.Option(None, "--at", help="Date (YYYY-MM-DD)."),
+                within: Optional[str] = typer.Option(None, "--within", help="KATO of a region or district."),
+                fmt: Format = FormatOpt) -> None:
+        """Which territory a name means (as a table would write it)."""
+        import datetime as dt
+
+        from aimaq.store.db import connect
+        from aimaq.territory.repository import load_name_index
+
+        con = connect(read_only=True)
+        c = load_name_index(con).resolve(name, at=dt.date.fromisoformat(at) if at else None, within=within)
+        emit(pl.DataFrame([{"name": name, "kato": c.kato, "territory": c.name, "level": c.level, "kind": c.kind,
+                            "valid_from": str(c.valid_from), "valid_to": str(c.valid_to or "")}]), fmt)
+
+    @territory.command("list")
+    def list_(level: Optional[str] = typer.Option(None, "--level"),
+              at: Optional[str] = typer.Option(None, "--at", help="Date (YYYY-MM-DD); default: all versions."),
+              fmt: Format = FormatOpt) -> None:
+        """Territories of a level, valid at a date."""
+        import datetime as dt
+
+        from aimaq.store.db import connect
+        from aimaq.territory.repository import territories
+
+        con = connect(read_only=True)
+        frame = territories(con, level, dt.date.fromisoformat(at) if at else None)
+        emit(frame.select("kato", "name_ru", "name_kk", "name_en", "level", "kind", "parent_kato", "valid_from",
+                          "valid_to", "population", "synthetic"), fmt)
+
+    @territory.command("events")
+    def events_(fmt: Format = FormatOpt) -> None:
+        """Reforms: splits, merges, renames, status changes."""
+        from aimaq.store.db import connect
+        from aimaq.territory.repository import events
+
+        con = connect(read_only=True)
+        frame = events(con).with_columns(pl.col("codes_before").list.join("|"), pl.col("codes_after").list.join("|"))
+        emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt)
+
+    @app.command("series")
+    def series(indicator: str, boundaries: Optional[int] = typer.Option(
+                   None, "--boundaries", help="Show regions on the boundaries of this year."),
+               level: str = typer.Option("region", "--level"), fmt: Format = FormatOpt) -> None:
+        """An indicator by territory and period (latest revisions), optionally on the boundaries of a chosen year."""
+        from aimaq.store.db import connect
+        from aimaq.territory.boundaries import series_on_boundaries
+
+        con = connect(read_only=True)
+        frame, notes = series_on_boundaries(con, indicator, boundaries, level=level)
+        emit(frame, fmt)
+        for note in notes:
+            typer.echo(f"note: {note}", err=True)

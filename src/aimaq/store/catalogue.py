@@ -1,0 +1,53 @@
+"""Indicators and sources: the catalogue every observation refers to."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+INDICATOR_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "unit", "polarity", "domain", "description"]
+
+
+def save_indicators(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Insert indicators whose code is new; an existing code must keep its unit (else the data would change meaning)."""
+    for column in INDICATOR_COLUMNS:
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(column))
+    frame = frame.select(INDICATOR_COLUMNS).with_columns(pl.col("polarity").cast(pl.Int32).fill_null(0))
+    existing = dict(con.execute("SELECT code, unit FROM indicator").fetchall())
+    clash = [(c, u, existing[c]) for c, u in zip(frame["code"], frame["unit"]) if c in existing and existing[c] != u]
+    if clash:
+        from aimaq.errors import AimaqError
+
+        raise AimaqError("indicator unit changed: " + "; ".join(f"{c}: {old} → {new}" for c, new, old in clash))
+    new = frame.filter(~pl.col("code").is_in(list(existing))).unique("code", keep="first")
+    con.register("_indicators", new.to_arrow())
+    con.execute(f"INSERT INTO indicator SELECT {', '.join(INDICATOR_COLUMNS)} FROM _indicators")
+    con.unregister("_indicators")
+    return new.height
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """What `aimaq info` and `aimaq demo` print."""
+    territories = con.execute("""
+        SELECT level, kind, count(*) AS territories, sum(CASE WHEN synthetic THEN 1 ELSE 0 END) AS synthetic
+        FROM territory WHERE valid_to IS NULL GROUP BY level, kind
+        ORDER BY CASE level WHEN 'country' THEN 0 WHEN 'region' THEN 1 WHEN 'district' THEN 2 WHEN 'okrug' THEN 3
+                 ELSE 4 END, kind""").pl()
+    totals = con.execute("""
+        SELECT 'territories (valid today)' AS what, count(*) AS count FROM territory WHERE valid_to IS NULL
+        UNION ALL SELECT 'territories (all versions)', count(*) FROM territory
+        UNION ALL SELECT 'reform events', count(*) FROM territory_event
+        UNION ALL SELECT 'indicators', count(*) FROM indicator
+        UNION ALL SELECT 'sources', count(*) FROM source
+        UNION ALL SELECT 'observations (latest revisions)', count(*) FROM observation_latest
+        UNION ALL SELECT 'observations (all revisions)', count(*) FROM observation
+        UNION ALL SELECT 'observations flagged as inconsistent', count(*) FROM observation_latest WHERE flag IS NOT NULL
+        UNION ALL SELECT 'imports', count(*) FROM import_batch""").pl()
+    share = con.execute("""
+        SELECT 'observations' AS what, count(*) AS total, sum(CASE WHEN synthetic THEN 1 ELSE 0 END) AS synthetic
+        FROM observation_latest
+        UNION ALL SELECT 'territories', count(*), sum(CASE WHEN synthetic THEN 1 ELSE 0 END) FROM territory
+        WHERE valid_to IS NULL""").pl().with_columns(
+        (pl.col("synthetic").fill_null(0) / pl.col("total") * 100).round(1).alias("share_synthetic_pct"))
+    return {"territories by level and kind": territories, "totals": totals, "share synthetic": share}
