@@ -1,0 +1,114 @@
+"""I/O around the engine: read spec + data, build, write stage CSVs, results, the methodology log, UA outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from aimaq.composite import audit as audit_mod
+from aimaq.composite.coinr import asem_dir, asem_spec_path
+from aimaq.composite.data import Data, read_data
+from aimaq.composite.index import CompositeIndex, fingerprint
+from aimaq.composite.spec import IndexSpec, load_spec
+from aimaq.composite.uncertainty import UncertaintyResult, run_uncertainty
+from aimaq.errors import SpecError
+
+STAGES = ("Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
+
+
+def load_data_for(spec: IndexSpec, path: str | Path) -> Data:
+    dens = sorted({n.denominator for n in spec.nodes.values() if n.denominator})
+    return read_data(path, spec.indicators, spec.groups, dens)
+
+
+def build_index(spec_path: str | Path, data_path: str | Path) -> CompositeIndex:
+    spec = load_spec(spec_path)
+    data = load_data_for(spec, data_path)
+    ix = CompositeIndex.build(spec, data)
+    ix.data_source = {"path": str(data_path), "sha256": fingerprint(data)}
+    return ix
+
+
+def write_outputs(ix: CompositeIndex, out: str | Path, with_audit: bool = False) -> list[Path]:
+    """DIR/<Stage>.csv for every stage computed (uCode first, then one column per code), DIR/results.csv
+    (uCode, Index, Rank) and DIR/methodology.yaml (the log the result regenerates from)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rec in ix.log:
+        p = out / f"{rec.stage}.csv"
+        ix.stage(rec.stage).write_csv(p)
+        written.append(p)
+    res = ix.results()
+    if ix.spec.root != "Index":
+        res = res.rename({ix.spec.root: "Index"}) if "Index" not in res.columns else res
+    p = out / "results.csv"
+    res.write_csv(p)
+    written.append(p)
+    p = out / "methodology.yaml"
+    p.write_text(ix.log_yaml(), encoding="utf-8")
+    written.append(p)
+    if with_audit:
+        adir = out / "audit"
+        adir.mkdir(exist_ok=True)
+        for name, frame in audit_mod.audit(ix).items():
+            q = adir / f"{name}.csv"
+            frame.write_csv(q)
+            written.append(q)
+    return written
+
+
+def write_uncertainty(res: UncertaintyResult, out: str | Path) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    p = out / "rank_stats.csv"
+    info = {k: v for k, v in res.info.items()}
+    (out / "uncertainty.yaml").write_text(yaml.safe_dump(info, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    if res.sensitivity is not None:
+        from aimaq.composite.uncertainty import ab_rows
+
+        n = res.info["n"]
+        d = len(res.info["inputs"])
+        res.rank_stats(ab_rows(n, d)).write_csv(p)
+        res.sensitivity.write_csv(out / "sensitivity.csv")
+        res.sensitivity_units.write_csv(out / "sensitivity_units.csv")
+        return [p, out / "sensitivity.csv", out / "sensitivity_units.csv"]
+    res.rank_stats().write_csv(p)
+    return [p]
+
+
+def uncertainty_for(ix: CompositeIndex, n: int, seed: int | None = None, sensitivity: bool = False,
+                    sampling: str | None = None, respondents: pl.DataFrame | None = None) -> UncertaintyResult:
+    """Run the spec's `uncertainty` section (inputs, sampling, seed) with n draws."""
+    u = ix.spec.uncertainty
+    if not u or not u.get("inputs"):
+        raise SpecError("the spec has no `uncertainty: inputs:` section")
+    return run_uncertainty(ix, u["inputs"], n=n, sampling=sampling or u.get("sampling", "random"),
+                           sensitivity=sensitivity, seed=u.get("seed", 1) if seed is None else seed,
+                           respondents=respondents)
+
+
+def run_asem_example(out: str | Path, uncertainty: int | None = None, seed: int | None = None,
+                     sensitivity: bool = False) -> tuple[CompositeIndex, UncertaintyResult | None]:
+    """COINr's example pipeline on the ASEM reference data; writes stages, results and (optionally) rank_stats."""
+    ix = build_index(asem_spec_path(), asem_dir() / "ASEM_iData.csv")
+    write_outputs(ix, out)
+    res = None
+    if uncertainty:
+        res = uncertainty_for(ix, uncertainty, seed=seed, sensitivity=sensitivity)
+        write_uncertainty(res, out)
+    return ix, res
+
+
+def regenerate_from_log(log_path: str | Path, data_path: str | Path) -> CompositeIndex:
+    log = yaml.safe_load(Path(log_path).read_text(encoding="utf-8"))
+    spec = IndexSpec.from_dict(log["spec"])
+    data = load_data_for(spec, data_path)
+    ix = CompositeIndex.from_log(log, data)
+    return ix
+
+
+__all__ = ["STAGES", "build_index", "load_data_for", "write_outputs", "write_uncertainty", "uncertainty_for",
+           "run_asem_example", "regenerate_from_log"]
