@@ -36,12 +36,13 @@ def build_demo(db_path: str | Path, *, seed: int = 2023, out: Path | None = None
 
 
 def _steps(seed: int):
-    from aimaq.ingest.shipped import load_stats
+    from aimaq.ingest.shipped import load_review, load_stats
     from aimaq.territory.registry import build_registry
     from aimaq.territory.repository import save_registry
 
     steps = [("territorial registry", lambda con: save_registry(con, build_registry()))]
     steps.append(("national statistics", load_stats))
+    steps.append(("the review's figures", load_review))
     return steps
 
 

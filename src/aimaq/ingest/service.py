@@ -59,15 +59,17 @@ def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: 
         {"kato": [r["kato"] for r in records], "indicator": [r["indicator"] for r in records],
          "period": [r["period"] for r in records], "breakdown": [r.get("breakdown") or "" for r in records],
          "value": [r["value"] for r in records], "flag": [r.get("flag") for r in records],
-         "note": [r.get("note") for r in records], "source_title": [r.get("source") for r in records]},
+         "note": [r.get("note") for r in records], "source_title": [r.get("source") for r in records],
+         "source_id": [r.get("source_id") for r in records]},
         schema={"kato": pl.Utf8, "indicator": pl.Utf8, "period": pl.Utf8, "breakdown": pl.Utf8, "value": pl.Float64,
-                "flag": pl.Utf8, "note": pl.Utf8, "source_title": pl.Utf8})
+                "flag": pl.Utf8, "note": pl.Utf8, "source_title": pl.Utf8, "source_id": pl.Int64})
     con.register("_incoming", frame.to_arrow())
     try:
         changes = con.execute("""
-            SELECT i.*, l.value AS old_value, coalesce(l.revision, 0) AS old_revision,
+            SELECT i.*, l.value AS old_value, l.flag AS old_flag, coalesce(l.revision, 0) AS old_revision,
                    CASE WHEN l.revision IS NULL THEN 'added'
-                        WHEN l.value IS NOT DISTINCT FROM i.value THEN 'unchanged' ELSE 'revised' END AS action
+                        WHEN l.value IS NOT DISTINCT FROM i.value AND l.flag IS NOT DISTINCT FROM i.flag
+                             THEN 'unchanged' ELSE 'revised' END AS action
             FROM _incoming i LEFT JOIN observation_latest l
               ON l.kato = i.kato AND l.indicator = i.indicator AND l.period = i.period AND l.breakdown = i.breakdown
         """).pl()
@@ -87,7 +89,8 @@ def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: 
                     INSERT INTO observation (kato, indicator, period, breakdown, value, revision, source_id, import_id,
                                              loaded_at, synthetic, flag, note)
                     SELECT kato, indicator, period, breakdown, value, old_revision + 1,
-                           coalesce((SELECT source_id FROM source s WHERE s.title = c.source_title LIMIT 1), ?),
+                           coalesce(c.source_id,
+                                    (SELECT min(source_id) FROM source s WHERE s.title = c.source_title), ?),
                            ?, now(), ?, flag, note
                     FROM _changes c""", [source_id, import_id, synthetic])
                 con.unregister("_changes")

@@ -36,7 +36,8 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
 
 
 def check_row(ctx: Context, file: str, rownum: int, name, indicator: str, period, value, *, unit=None,
-              breakdown: str = "", retro_flag: str | None = None, kato: str | None = None) -> tuple[dict | None, list]:
+              breakdown: str = "", retro_flag: str | None = None, kato: str | None = None,
+              within: str | None = None) -> tuple[dict | None, list]:
     """One shipped row through the importer's checks. `retro_flag` turns a validity problem into a flag."""
     problems: list[Problem] = []
 
@@ -46,7 +47,7 @@ def check_row(ctx: Context, file: str, rownum: int, name, indicator: str, period
     ind = ctx.indicators.get(indicator)
     if ind is None:
         add("indicator", indicator, "unknown indicator")
-    record = _common(ctx, add, kato or name, period, value, unit, ind)
+    record = _common(ctx, add, kato or name, period, value, unit, ind, within=within)
     flag = None
     if retro_flag and problems and all("outside the validity" in p.reason for p in problems):
         problems, flag = [], retro_flag
@@ -101,3 +102,71 @@ def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
             raise ValidationFailed(problems)
         results.append(write_records(con, records, file=file, layout="shipped", source=spec["source"]))
     return results
+
+
+REVIEW_SOURCE = {"publisher": "АО «Институт экономических исследований»",
+                 "title": "Региональный прогресс: ключевые успехи за три года (аналитический обзор)", "date": "2024",
+                 "licence": "published figures (facts)"}
+REVIEW_FILES = ["table1_kosshy.csv", "table2_qol.csv", "table3_riskmap.csv", "table4_diploma_spheres.csv",
+                "table5_diploma_regions.csv", "standards_coverage.csv", "new_regions.csv", "monotowns.csv",
+                "rural_programmes.csv", "demography.csv", "text_figures.csv"]
+
+
+def review_territory_names(folder: Path) -> dict[str, tuple[str, str | None]]:
+    """How the review's names are asked of the registry: a city as «г. <name>» within its region, a region as
+    written (the review's «Атырау» is the city, «Атырауская» the region)."""
+    asked = {}
+    for _, row in _rows(folder / "territories.csv"):
+        name, kind = row["territory"], row["kind"]
+        asked[name] = (f"г. {name}", row["region_kato"] or None) if kind == "city" else (name, None)
+    return asked
+
+
+def load_review(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
+    """Every number the review publishes, each with its place in the review as its source."""
+    folder = data_path("review")
+    save_indicators(con, pl.read_csv(folder / "indicators.csv", infer_schema_length=None))
+    ctx = load_context(con)
+    asked = review_territory_names(folder)
+    results = []
+    for name in REVIEW_FILES:
+        file = f"review/{name}"
+        records, problems = [], []
+        rows = _rows(folder / name)
+        places = sorted({row["place"] for _, row in rows})
+        source_ids = _review_sources(con, places)
+        for rownum, row in rows:
+            missing = row["value"].strip() == ""  # a published «н/д»: kept as a missing value with its note
+            name, within = asked.get(row["territory"], (row["territory"], None))
+            rec, probs = check_row(ctx, file, rownum, name, row["indicator"], row["period"],
+                                   "0" if missing else row["value"], unit=row["unit"] or None,
+                                   breakdown=row["breakdown"], within=within)
+            if missing and not row["note"]:
+                probs.append(Problem(file, None, rownum, "value", "", "empty value without a note saying why"))
+            problems += probs
+            if rec:
+                rec.update(value=None if missing else rec["value"], flag=row["flag"] or None, note=row["note"] or None,
+                           source_id=source_ids[row["place"]])
+                records.append(rec)
+        dup = Parsed(records=[{**r, "file": file, "sheet": None, "row": None, "columns": {"period": None}}
+                              for r in records])
+        _duplicates(dup)
+        problems += dup.problems
+        if problems:
+            raise ValidationFailed(problems)
+        results.append(write_records(con, records, file=file, layout="shipped"))
+    return results
+
+
+def _review_sources(con: duckdb.DuckDBPyConnection, places: list[str]) -> dict[str, int]:
+    frame = pl.DataFrame({"place": places})
+    con.register("_places", frame.to_arrow())
+    con.execute("""
+        INSERT INTO source (publisher, title, date, place, licence)
+        SELECT ?, ?, ?, p.place, ? FROM _places p
+        WHERE NOT EXISTS (SELECT 1 FROM source s WHERE s.publisher = ? AND s.title = ? AND s.place = p.place)""",
+                [REVIEW_SOURCE["publisher"], REVIEW_SOURCE["title"], REVIEW_SOURCE["date"], REVIEW_SOURCE["licence"],
+                 REVIEW_SOURCE["publisher"], REVIEW_SOURCE["title"]])
+    con.unregister("_places")
+    return dict(con.execute("SELECT place, source_id FROM source WHERE publisher = ? AND title = ?",
+                            [REVIEW_SOURCE["publisher"], REVIEW_SOURCE["title"]]).fetchall())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 SYNONYMS = {
     "%": "pct", "процент": "pct", "проценты": "pct", "percent": "pct", "pct": "pct",
-    "п.п.": "pp", "pp": "pp",
+    "п.п.": "pp", "pp": "pp", "pct_change": "pct_change", "persons_balance": "persons_balance",
     "чел": "persons", "чел.": "persons", "человек": "persons", "persons": "persons", "people": "persons",
     "тыс. чел.": "thousand_persons", "тыс.чел.": "thousand_persons", "тыс. человек": "thousand_persons",
     "thousand_persons": "thousand_persons", "млн чел.": "million_persons", "million_persons": "million_persons",

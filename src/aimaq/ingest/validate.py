@@ -228,7 +228,7 @@ def _wide(sheet: Sheet, ctx: Context, file: str, code: str, out: Parsed) -> None
                 out.records.append(record)
 
 
-def _common(ctx: Context, add, name, period_text, raw_value, unit, ind) -> dict | None:
+def _common(ctx: Context, add, name, period_text, raw_value, unit, ind, within: str | None = None) -> dict | None:
     """Checks shared by both layouts; reports through `add(role, value, reason)`."""
     period = parse_period(period_text) if period_text not in (None, "") else None
     if period is None:
@@ -238,7 +238,7 @@ def _common(ctx: Context, add, name, period_text, raw_value, unit, ind) -> dict 
         add("territory", name, "territory is empty")
     else:
         try:
-            cand = ctx.names.resolve(str(name), at=period)
+            cand = ctx.names.resolve(str(name), at=period, within=within)
             kato = cand.kato
             if period and not (cand.valid_from <= period[1] and (cand.valid_to is None or period[0] <= cand.valid_to)):
                 until = f" to {cand.valid_to}" if cand.valid_to else ""

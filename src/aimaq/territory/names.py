@@ -158,9 +158,12 @@ class NameIndex:
                 raise UnknownNameError(f"{level}", str(name), sorted({c.name for c in cands})[:5], context)
         # an alias that needed a marker («Алматы облысы») answers only a name that has it
         pool = [c for c in pool if c.alias_markers <= markers] or pool
-        if markers:
+        if markers:  # «г. Хромтау» must be a town: its district «Хромтауский» (kk «Хромтау») is not an answer
             kinds = set().union(*(_MARKER_TO_KINDS[m] for m in markers))
-            pool = [c for c in pool if c.kind in kinds] or pool
+            pool = [c for c in pool if c.kind in kinds]
+            if not pool:
+                raise UnknownNameError(" or ".join(sorted(markers)), str(name),
+                                       sorted({f"{c.name} ({c.kind})" for c in cands})[:5], context)
         # the level is chosen before validity: «Абай» in 2019 means the region (and is then out of its validity),
         # not a district that happens to be valid then
         top = min(LEVEL_RANK[c.level] for c in pool)
