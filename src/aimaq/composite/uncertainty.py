@@ -67,6 +67,39 @@ class UncertaintyResult:
     sensitivity: pl.DataFrame | None = None
     sensitivity_units: pl.DataFrame | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    draw_table: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def draw_params(self, i: int) -> dict[str, Any]:
+        """The pipeline edits of draw i: {"treat": {...}, "normalise": {...}, "aggregate": {...}} (no bootstrap)."""
+        t = self.draw_table
+        c = t["choice"]
+        edits: dict[str, dict] = {}
+        if "winmax" in c:
+            edits["treat"] = {"winmax": t["winmax"][c["winmax"][i]]}
+        if "normalisation" in c:
+            m, p = t["norm"][c["normalisation"][i]]
+            edits["normalise"] = {"method": m, "params": p}
+        agg: dict[str, Any] = {}
+        if "aggregation" in c:
+            m, p = t["agg"][c["aggregation"][i]]
+            agg["method"] = m
+            if p is not None:
+                agg["params"] = p
+        w = t["weights"][c["weights"][i]] if "weights" in c else t["weights"][0]
+        w = {code: float(v) for code, v in zip(t["nodes"], w)}
+        if "drop" in c and t["drop"][c["drop"][i]] is not None:
+            w[t["drop"][c["drop"][i]]] = 0.0
+        if "weights" in c or "drop" in c:
+            agg["weights"] = w
+        if agg:
+            edits["aggregate"] = agg
+        return edits
+
+
+def replicate_draw(ix: CompositeIndex, res: UncertaintyResult, i: int) -> CompositeIndex:
+    """Draw i re-run the ordinary way: the whole pipeline regenerated with that draw's parameters (the naive
+    baseline of the benchmark and the cross-check of the vectorised engine)."""
+    return ix.regenerate(edits=res.draw_params(i))
 
     def rank_stats(self, draws: np.ndarray | None = None) -> pl.DataFrame:
         """uCode, Nominal, Mean, Median, Q5, Q95 of each unit's rank (COINr RankStats; quantiles as R type 7)."""
@@ -337,6 +370,9 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
         info={"draws": D, "n": n, "seed": seed, "inputs": [i.__dict__ for i in inputs], "sampling": "saltelli" if sensitivity
               else sampling, "treat_runs": int(len(kt)), "normalise_runs": int(len(np.unique(inv_n)))},
     )
+    res.draw_table = {"choice": {i.type: choices[i.name] for i in inputs}, "winmax": winmax_vals,
+                      "norm": norm_alts, "agg": agg_alts, "weights": weight_sets, "drop": drop_vals,
+                      "nodes": plan0.nodes}
     if sensitivity:
         res.sensitivity, res.sensitivity_units = _sobol_indices(problem, res, n, d, num_resamples, seed)
     return res
