@@ -111,3 +111,13 @@ def test_flag_count_is_known():
     """A change in the number of flagged rows must be deliberate (and documented in docs/review_data.md)."""
     n = sum(flagged(r) for f in OBS_FILES for r in read(f))
     assert n == 41
+
+
+def test_every_flag_is_documented():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "review_data.md").read_text(encoding="utf-8")
+    for f in OBS_FILES:
+        for r in read(f):
+            if flagged(r):
+                assert f"| {f}.csv | {r['territory']} | {r['indicator']} | {r['period']} |" in doc, (f, r["territory"], r["indicator"])
+                assert r["flag"].replace("|", "/") in doc
