@@ -51,19 +51,18 @@ def sprague_matrix(groups: int) -> np.ndarray:
 
 def split_5_to_1(counts5, *, open_group: bool = True, nonnegative: bool = True) -> np.ndarray:
     """Split counts by 5-year groups (…, G) into single years (…, 5·(G−1)+1 with an open group kept whole,
-    or 5·G without). Group totals are preserved exactly; negative single-year values (possible at very
-    uneven ages) are set to zero and the group rescaled when `nonnegative`."""
+    or 5·G without). Group totals are preserved exactly; a group where Sprague gives a negative single year
+    (possible at very uneven ages, e.g. 95-99 before a small open group) is split evenly when `nonnegative`."""
     c = np.asarray(counts5, dtype=float)
     closed = c[..., :-1] if open_group else c
     m = sprague_matrix(closed.shape[-1])
     single = closed @ m.T
     if nonnegative and np.any(single < 0):
-        single = np.clip(single, 0.0, None)
         g = closed.shape[-1]
-        sums = single.reshape(single.shape[:-1] + (g, 5)).sum(-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(sums > 0, closed / sums, 0.0)
-        single = (single.reshape(single.shape[:-1] + (g, 5)) * factor[..., None]).reshape(single.shape)
+        blocks = single.reshape(single.shape[:-1] + (g, 5))
+        bad = (blocks < 0).any(-1, keepdims=True)
+        blocks = np.where(bad, closed[..., None] / 5.0, blocks)  # uneven groups: split evenly instead
+        single = blocks.reshape(single.shape)
     if open_group:
         single = np.concatenate([single, c[..., -1:]], axis=-1)
     return single

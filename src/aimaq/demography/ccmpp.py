@@ -62,45 +62,50 @@ def project_step(
     *,
     z: float = 1.0,
     migration: str = "end",
+    deaths_by_age: bool = True,
 ) -> StepResult:
     """Project `pop` (…, 2, A) one step of `z` years. `sx` (…, 2, A) survival ratios indexed by the age reached,
     `asfr` (…, A) age-specific fertility rates per year, `srb` male/female births ratio (scalar or …),
-    `mig` (…, 2, A) net migrant counts over the step by age at the end of the step."""
+    `mig` (…, 2, A) net migrant counts over the step by age at the end of the step.
+    With `deaths_by_age=False` deaths are returned as totals by sex (…, 2), which saves memory passes."""
     if migration not in MIGRATION_ASSUMPTIONS:
         raise ComputationError(f"migration assumption must be one of {MIGRATION_ASSUMPTIONS}, not {migration!r}")
-    pop = np.asarray(pop, dtype=float)
+    pop = np.asarray(pop)
+    if not np.issubdtype(pop.dtype, np.floating):
+        pop = pop.astype(float)
+    ftype = pop.dtype  # float32 populations stay float32 (fast Monte Carlo); everything else is float64
     nage = pop.shape[-1]
     if nage < 3:
         raise ComputationError("a projection needs at least three age groups (0, closed ones, open)")
     if pop.shape[-2] != 2:
         raise ComputationError(f"population must have a sex axis of length 2 before age, got shape {pop.shape}")
-    sx = np.broadcast_to(np.asarray(sx, dtype=float), pop.shape)
-    asfr = np.asarray(asfr, dtype=float)
+    sx = np.broadcast_to(np.asarray(sx, dtype=ftype), pop.shape)
+    asfr = np.asarray(asfr, dtype=ftype)
     if asfr.shape[-1] != nage or sx.shape[-1] != nage:
         raise ComputationError("survival ratios, fertility rates and population must have the same ages")
-    mig = np.zeros_like(pop) if mig is None else np.broadcast_to(np.asarray(mig, dtype=float), pop.shape)
-    srb = np.asarray(srb, dtype=float)
+    mig = np.zeros_like(pop) if mig is None else np.broadcast_to(np.asarray(mig, dtype=ftype), pop.shape)
+    srb = np.asarray(srb, dtype=ftype)
 
-    if migration == "even":
-        start = pop + mig / 2.0
-        mig_mid_end = mig / 2.0
-    else:
-        start = pop
-        mig_mid_end = np.zeros_like(pop)
+    even = migration == "even"
+    start = pop + mig / 2.0 if even else pop
 
     end = np.empty_like(start)
-    deaths = np.empty_like(start)
-    survived = start[..., :-1] * sx[..., 1:]
-    deaths[..., 1:] = start[..., :-1] - survived
-    end[..., 1:] = survived
+    end[..., 0] = 0.0  # set below from births; zero so the exposure sum never reads garbage
+    np.multiply(start[..., :-1], sx[..., 1:], out=end[..., 1:])
     open_start = start[..., -2] + start[..., -1]
     end[..., -1] = open_start * sx[..., -1]
-    deaths[..., -1] = open_start - end[..., -1]
-    end[..., 1:] += mig_mid_end[..., 1:]
+    if deaths_by_age:
+        deaths = np.empty_like(start)
+        deaths[..., 1:] = start[..., :-1] - end[..., 1:]
+        deaths[..., -1] = open_start - end[..., -1]
+    else:  # totals by sex only (…, 2): start − survivors
+        deaths = start.sum(-1) - end[..., 1:].sum(-1)
+    if even:
+        end[..., 1:] += mig[..., 1:] / 2.0
 
     female = SEXES.index("female")
     exposure = (start[..., female, :] + end[..., female, :]) / 2.0
-    births_by_age = z * asfr * exposure
+    births_by_age = ftype.type(z) * asfr * exposure
     births_by_age[..., 0] = 0.0
     births_by_age[..., -1] = 0.0
     total = births_by_age.sum(axis=-1)
@@ -108,17 +113,22 @@ def project_step(
     births_m = total - births_f
     births = np.stack([births_m, births_f], axis=-1)
 
-    end[..., 0] = births * sx[..., 0] + mig_mid_end[..., 0]
-    deaths[..., 0] = births * (1.0 - sx[..., 0])
-    if migration == "end":
-        end = end + mig
+    end[..., 0] = births * sx[..., 0] + (mig[..., 0] / 2.0 if even else 0.0)
+    if deaths_by_age:
+        deaths[..., 0] = births * (1.0 - sx[..., 0])
+    else:
+        deaths = deaths + births * (1.0 - sx[..., 0])
+    if not even:
+        end += mig
 
-    negative = end < 0
-    clamped = int(negative.sum())
-    if clamped:
-        end = np.where(negative, NEGATIVE_POPULATION_FLOOR, end)
-    if not np.all(np.isfinite(end)):
+    clamped = 0
+    lowest = end.min()
+    if not np.isfinite(lowest):
         raise ComputationError("projection produced non-finite population (check rates for NaN)")
+    if lowest < 0:
+        negative = end < 0
+        clamped = int(negative.sum())
+        end = np.where(negative, ftype.type(NEGATIVE_POPULATION_FLOOR), end)
     return StepResult(end, deaths, births_by_age, births, clamped)
 
 

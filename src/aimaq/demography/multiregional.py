@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aimaq.demography.ccmpp import adjust_negative_migration, project_step
+from aimaq.demography.ccmpp import NEGATIVE_MIGRATION_RESIDUAL, project_step
 from aimaq.errors import ComputationError
 
 
@@ -90,6 +90,10 @@ class MultiregionalResult:
         }
 
 
+def _at(x, t):
+    return x(t) if callable(x) else x[t]
+
+
 def project_multiregional(
     base: np.ndarray,
     sx: np.ndarray,
@@ -100,42 +104,64 @@ def project_multiregional(
     international: np.ndarray | None = None,
     *,
     migration: str = "end",
+    keep=None,
 ) -> MultiregionalResult:
     """Project `base` (…, S, 2, A) for T years. Time-indexed inputs: sx (T, …, S, 2, A), asfr (T, …, S, A),
     srb (T, …) or (T, …, S); out_rate (T, …, S, 2, A) internal out-migration rates; dest (S, S) or (T, S, S)
-    destination shares; international (T, …, S, 2, A) net counts or None. Leading axes broadcast."""
-    sx = np.asarray(sx, dtype=float)
-    steps = sx.shape[0]
+    destination shares; international (T, …, S, 2, A) net counts or None. Leading axes broadcast.
+    Any time-indexed input may instead be a function of the step index t (to build draws step by step).
+    `keep(pop)` reduces what is stored each year (default: everything); e.g. totals by broad age for draws."""
+    steps = np.asarray(srb).shape[0]  # srb is always an array with the time axis first
     dest = np.asarray(dest, dtype=float)
     if dest.ndim == 2:
         dest = np.broadcast_to(dest, (steps,) + dest.shape)
     if not np.allclose(dest.sum(-1)[dest.sum(-1) > 0], 1.0):
         raise ComputationError("destination shares of each origin state must sum to 1")
-    pop = np.asarray(base, dtype=float)
-    pops = [pop]
+    pop = np.asarray(base)
+    keep = keep or (lambda p: p)
+    pops = [keep(pop)]
     comp = {k: [] for k in ("births", "deaths", "internal_in", "internal_out", "international", "residual")}
     clamped = adjusted = 0
+    start_tot = pop.sum(axis=(-2, -1))
     for t in range(steps):
-        out = np.asarray(out_rate[t], float) * pop
-        inflow = np.einsum("...sxa,sd->...dxa", out, dest[t])
-        intl = np.zeros_like(pop) if international is None else np.broadcast_to(np.asarray(international[t], float), pop.shape)
-        net = inflow - out + intl
-        net_guarded, n = adjust_negative_migration(pop, net)
-        adjusted += n
+        out = _at(out_rate, t) * pop
+        out_tot = out.sum(axis=(-2, -1))
+        # inflow[..., d, x, a] = Σ_s dest[s, d] · out[..., s, x, a]  (batched BLAS matrix product)
+        flat = out.reshape(out.shape[:-2] + (-1,))
+        net = np.matmul(dest[t].T.astype(pop.dtype), flat).reshape(out.shape)
+        in_tot = out_tot @ dest[t]
+        net -= out
+        if international is None:
+            intl_tot = np.zeros_like(out_tot)
+        else:
+            intl = _at(international, t)
+            net += intl
+            intl_tot = np.broadcast_to(intl, pop.shape).sum(axis=(-2, -1))
+        # ccmppWPP's guard: net migration may not empty a cohort (P + M ≤ 0 → M = 0.00001 − P)
+        after = pop + net
+        if after.min() <= 0:
+            bad = after <= 0
+            adjusted += int(bad.sum())
+            net = np.where(bad, NEGATIVE_MIGRATION_RESIDUAL - pop, net)
+        net_tot = net.sum(axis=(-2, -1)) if adjusted else in_tot - out_tot + intl_tot
         srb_t = np.asarray(srb[t], float)
         if srb_t.ndim < pop.ndim - 2:  # one ratio for all states
             srb_t = srb_t[..., None] if srb_t.ndim else srb_t
-        r = project_step(pop, sx[t], asfr[t], srb_t, net_guarded, migration=migration)
+        r = project_step(pop, _at(sx, t), _at(asfr, t), srb_t, net, migration=migration, deaths_by_age=False)
         clamped += r.clamped_cells
-        comp["births"].append(r.births.sum(-1))
-        comp["deaths"].append(r.deaths.sum(axis=(-2, -1)))
-        comp["internal_in"].append(inflow.sum(axis=(-2, -1)))
-        comp["internal_out"].append(out.sum(axis=(-2, -1)))
-        comp["international"].append(intl.sum(axis=(-2, -1)))
-        expected = pop.sum(axis=(-2, -1)) + comp["births"][-1] - comp["deaths"][-1] + net.sum(axis=(-2, -1))
-        comp["residual"].append(r.pop_end.sum(axis=(-2, -1)) - expected)
+        births_tot = r.births.sum(-1)
+        deaths_tot = r.deaths.sum(-1)
+        end_tot = r.pop_end.sum(axis=(-2, -1))
+        comp["births"].append(births_tot)
+        comp["deaths"].append(deaths_tot)
+        comp["internal_in"].append(in_tot)
+        comp["internal_out"].append(out_tot)
+        comp["international"].append(intl_tot)
+        comp["residual"].append(end_tot - (start_tot + births_tot - deaths_tot + net_tot)
+                                + (net_tot - (in_tot - out_tot + intl_tot)))
         pop = r.pop_end
-        pops.append(pop)
+        start_tot = end_tot
+        pops.append(keep(pop))
     notes = []
     if clamped:
         notes.append(f"{clamped} negative end-population cells set to 0.0005")
