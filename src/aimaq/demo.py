@@ -42,6 +42,7 @@ def _steps(seed: int):
 
     steps = [("territorial registry", lambda con: save_registry(con, build_registry()))]
     steps.append(("national statistics", load_stats))
+    steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
     steps.append(("the review's figures", load_review))
     return steps
 
@@ -58,3 +59,33 @@ def content_digest(con: duckdb.DuckDBPyConnection) -> str:
         rows = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
         digest.update(f"{table}:{cols}:{rows}".encode())
     return digest.hexdigest()
+
+
+SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетические населённые пункты (генератор aimaq.synth, спецификация "
+                "settlements_v1)", "licence": "synthetic data; real places: GeoNames CC BY 4.0"}
+
+
+def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    """Rural okrugs and settlements from the seeded generator; real places keep their names, coordinates and
+    populations. Their populations (1 Jan 2019 and 2023) also become observations, marked synthetic."""
+    import polars as pl
+
+    from aimaq.ingest.service import write_records
+    from aimaq.synth.settlements import generate_settlements
+    from aimaq.territory.repository import save_territories
+
+    frames = generate_settlements(seed)
+    okrugs = frames["okrugs"].select(
+        "kato", "name_ru", "name_kk", "name_en", pl.lit("okrug").alias("level"), pl.lit("rural_okrug").alias("kind"),
+        pl.col("district_kato").alias("parent_kato"), pl.col("synthetic"),
+        pl.lit(SYNTH_SOURCE["title"]).alias("source"))
+    save_territories(con, okrugs)
+    settlements = frames["settlements"]
+    save_territories(con, settlements.with_columns(
+        pl.coalesce("okrug_kato", "district_kato").alias("parent_kato"),
+        pl.when(pl.col("synthetic")).then(pl.lit(SYNTH_SOURCE["title"])).otherwise(pl.col("source")).alias("source")))
+    records = [{"kato": k, "indicator": "population", "period": period, "breakdown": "", "value": float(v),
+                "note": "synthetic" if syn else f"population: {psrc}"}
+               for period, column in (("2019", "population_2019"), ("2023", "population"))
+               for k, v, syn, psrc in settlements.select("kato", column, "synthetic", "population_source").iter_rows()]
+    write_records(con, records, file="synth/settlements_v1", layout="generated", source=SYNTH_SOURCE, synthetic=True)

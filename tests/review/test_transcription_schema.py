@@ -10,7 +10,8 @@ import pytest
 from test_transcription_helpers import DATA, OBS_COLUMNS, OBS_FILES, SHARED, bd, header, read
 
 UNITS = {"pct", "points", "persons", "thousand_persons", "million_persons", "mln_kzt", "bn_kzt", "trn_kzt", "units", "km",
-         "years", "children_per_woman", "ratio", "times", "thousand_units", "rank", "mrp"}
+         "years", "children_per_woman", "ratio", "times", "thousand_units", "rank", "mrp",
+         "pct_change", "persons_balance"}  # signed: changes and balances may be negative
 PERIOD = re.compile(r"^\d{4}$|^\d{4}-\d{4}$|^\d{4}-\d{2}-\d{2}$")
 
 EXPECTED_FILES = {"table1_kosshy", "table2_qol", "table3_riskmap", "table4_diploma_spheres", "table5_diploma_regions",

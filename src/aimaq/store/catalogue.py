@@ -49,5 +49,5 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         FROM observation_latest
         UNION ALL SELECT 'territories', count(*), sum(CASE WHEN synthetic THEN 1 ELSE 0 END) FROM territory
         WHERE valid_to IS NULL""").pl().with_columns(
-        (pl.col("synthetic").fill_null(0) / pl.col("total") * 100).round(1).alias("share_synthetic_pct"))
+        (pl.col("synthetic").fill_null(0).cast(pl.Float64) / pl.col("total").cast(pl.Float64) * 100).round(1).alias("share_synthetic_pct"))
     return {"territories by level and kind": territories, "totals": totals, "share synthetic": share}

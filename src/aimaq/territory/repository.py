@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from aimaq.territory.names import NameIndex
-from aimaq.territory.registry import Registry
+from aimaq.territory.registry import EPOCH, Registry
 
 _TERRITORY_COLUMNS = ["kato", "name_ru", "name_kk", "name_en", "level", "kind", "parent_kato", "valid_from",
                       "valid_to", "lat", "lon", "population", "synthetic", "source"]
@@ -39,7 +39,7 @@ def save_territories(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, aliase
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None).alias(column))
     frame = frame.select(_TERRITORY_COLUMNS).with_columns(
-        pl.col("synthetic").fill_null(False), pl.col("population").cast(pl.Int64),
+        pl.col("synthetic").fill_null(False), pl.col("valid_from").fill_null(EPOCH), pl.col("population").cast(pl.Int64),
         pl.col("lat").cast(pl.Float64), pl.col("lon").cast(pl.Float64))
     con.register("_territories", frame.to_arrow())
     con.execute(f"INSERT INTO territory SELECT {', '.join(_TERRITORY_COLUMNS)} FROM _territories")

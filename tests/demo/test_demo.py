@@ -1,0 +1,80 @@
+"""`aimaq demo` builds the whole database from nothing, deterministically, with traceable figures."""
+
+import subprocess
+import sys
+
+import pytest
+
+from aimaq.demo import build_demo, content_digest
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "aimaq.duckdb"
+    con = build_demo(path)
+    yield con
+    con.close()
+
+
+def test_demo_cli_twice_gives_the_same_database_and_info_reads_it(demo_db, tmp_path):
+    path = tmp_path / "cli.duckdb"
+    for _ in range(2):  # the second run rebuilds the file from nothing
+        run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "demo", "--format", "csv"],
+                             capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+    run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "info", "--format", "csv"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "territories by level and kind" in run.stdout and "share_synthetic_pct" in run.stdout
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    assert content_digest(con) == content_digest(demo_db)
+    con.close()
+
+
+def test_registry_counts(demo_db):
+    rows = dict(demo_db.execute("SELECT level, count(*) FROM territory WHERE valid_to IS NULL GROUP BY level")
+                .fetchall())
+    assert rows["country"] == 1 and rows["region"] == 20 and rows["district"] == 226
+    rural = demo_db.execute("SELECT count(*) FROM territory WHERE level = 'settlement' AND kind IN "
+                            "('village', 'rural_district_centre')").fetchone()[0]
+    assert 6250 <= rural <= 6350
+
+
+def test_settlement_populations_add_up_to_regions(demo_db):
+    rows = demo_db.execute("""
+        SELECT left(s.kato, 2) AS region, sum(s.population) AS settled, any_value(o.value) AS published
+        FROM territory s JOIN observation_latest o ON o.kato = left(s.kato, 2) || '0000000'
+             AND o.indicator = 'population' AND o.period = '2023' AND o.breakdown = ''
+        WHERE s.level = 'settlement' GROUP BY 1""").fetchall()
+    assert len(rows) == 20
+    assert all(settled == published for _, settled, published in rows)
+
+
+def test_published_figures_are_traceable_to_their_place_in_the_review(demo_db):
+    value, place, title = demo_db.execute("""
+        SELECT o.value, s.place, s.title FROM observation_latest o JOIN source s USING (source_id)
+        WHERE o.indicator = 'qol_score' AND o.kato = '611000000' AND o.period = '2024'""").fetchone()
+    assert value == 6.43 and "Таблица 2" in place and "Региональный прогресс" in title
+    assert demo_db.execute("SELECT count(*) FROM observation_latest WHERE source_id IS NULL").fetchone()[0] == 0
+
+
+def test_inconsistencies_are_kept_as_published_and_flagged(demo_db):
+    rows = dict(demo_db.execute("""
+        SELECT period, value FROM observation_latest o JOIN indicator i ON i.code = o.indicator
+        WHERE o.kato = '790000000' AND o.indicator LIKE 'srs_coverage%' AND o.breakdown = ''""").fetchall())
+    assert rows == {"2022": 58.9, "2023": 87.8}
+    flags = demo_db.execute("""SELECT count(*) FROM observation_latest WHERE kato = '790000000'
+                               AND indicator LIKE 'srs_coverage%' AND flag IS NOT NULL""").fetchone()[0]
+    assert flags >= 1
+    konaev_2022 = demo_db.execute("""SELECT value, note FROM observation_latest WHERE indicator = 'qol_score'
+                                     AND kato = '191000000' AND period = '2022'""").fetchone()
+    assert konaev_2022[0] is None and "н/д" in konaev_2022[1]
+
+
+def test_a_later_release_is_a_revision_not_an_overwrite(demo_db):
+    rows = demo_db.execute("""SELECT revision, value FROM observation WHERE kato = '750000000'
+                              AND indicator = 'population' AND period = '2023' AND breakdown = ''
+                              ORDER BY revision""").fetchall()
+    assert [r[0] for r in rows] == [1, 2] and rows[0][1] != rows[1][1]
