@@ -109,17 +109,19 @@ class CompositeIndex:
         return frame.sort((["Time"] if d.is_panel else []) + ["Rank", "uCode"])
 
     # --- regeneration ------------------------------------------------------------------------------------------
-    def regenerate(self, from_step: int | str = 0, edits: dict[int | str, dict[str, Any]] | None = None,
+    def regenerate(self, from_step: int | str | None = None, edits: dict[int | str, dict[str, Any]] | None = None,
                    data: Data | None = None, spec: IndexSpec | None = None) -> CompositeIndex:
         """Replay the log from `from_step` (index or step name; earlier stages are reused) with optional parameter
-        `edits` {step index or name: {param: value}}; new `data` or `spec` replay everything. Returns a new index."""
+        `edits` {step index or name: {param: value}}. By default replays from the first edited step (everything if
+        there are no edits); new `data` or `spec` replay everything. Returns a new index."""
         entries = [dict(step=r.name, **copy.deepcopy(r.params)) for r in self.log]
         for key, change in (edits or {}).items():
             i = self._step_index(key)
             entries[i].update(change)
-        start = self._step_index(from_step) if from_step not in (0, None) else 0
-        if edits:
-            start = min([start] + [self._step_index(k) for k in edits])
+        if from_step is None:
+            start = min(self._step_index(k) for k in edits) if edits else 0
+        else:
+            start = min([self._step_index(from_step)] + [self._step_index(k) for k in edits or {}])
         if data is not None or spec is not None:
             start = 0
         new = CompositeIndex(spec or self.spec, data if data is not None else self.frames["Raw"])

@@ -99,7 +99,7 @@ class UncertaintyResult:
 def replicate_draw(ix: CompositeIndex, res: UncertaintyResult, i: int) -> CompositeIndex:
     """Draw i re-run the ordinary way: the whole pipeline regenerated with that draw's parameters (the naive
     baseline of the benchmark and the cross-check of the vectorised engine)."""
-    return ix.regenerate(edits=res.draw_params(i))
+    return ix.regenerate(from_step=0, edits=res.draw_params(i))
 
     def rank_stats(self, draws: np.ndarray | None = None) -> pl.DataFrame:
         """uCode, Nominal, Mean, Median, Q5, Q95 of each unit's rank (COINr RankStats; quantiles as R type 7)."""
