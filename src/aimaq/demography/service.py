@@ -1,0 +1,170 @@
+"""Thin service: build inputs from package data, run a scenario (with draws), shape the result frames.
+
+No database is read: inputs are the package data files (src/aimaq/data/demography) and the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from aimaq.demography.kazakhstan import KazakhstanInputs, build_kazakhstan_inputs, read_spec
+from aimaq.demography.scenarios import run_deterministic, run_draws, scenario_arrays
+from aimaq.errors import SpecError
+
+NATIONAL_CODE = "00"
+NATIONAL_NAME = "Республика Казахстан"
+
+
+@dataclass
+class ForecastResult:
+    scenario: str
+    summary: pl.DataFrame  # region × year: population, intervals, urban share
+    population: pl.DataFrame  # region × area × sex × age × year (deterministic)
+    indicators: pl.DataFrame  # national indicators by year
+    decomposition: pl.DataFrame  # growth components by region, base → last year
+    comparison: pl.DataFrame  # against the review's forecast
+    notes: list[str] = field(default_factory=list)
+
+
+def _region_sum(k: KazakhstanInputs, per_state: np.ndarray) -> np.ndarray:
+    """(…, S) → (…, R)."""
+    m = np.zeros((k.states.n, k.regions.height))
+    m[np.arange(k.states.n), k.states.region_index] = 1.0
+    return np.asarray(per_state, dtype=float) @ m
+
+
+def run_forecast(scenario: str = "medium", to: int | None = None, draws: int = 0, levers: dict | None = None,
+                 spec: dict | None = None) -> ForecastResult:
+    spec = spec or read_spec()
+    to = to or spec["horizon"]
+    if to <= spec["base_year"]:
+        raise SpecError(f"--to must be after the base year {spec['base_year']}")
+    k = build_kazakhstan_inputs(spec, horizon=to)
+    sa = scenario_arrays(k, scenario, levers)
+    det = run_deterministic(k, sa)
+    years = np.arange(spec["base_year"], to + 1)
+    names = k.regions["name_ru"].to_list()
+    codes = k.regions["code"].to_list()
+    tot_state = det.pop.sum(axis=(-2, -1))  # (T+1, S)
+    urban_state = tot_state * k.states.urban
+    reg = _region_sum(k, tot_state)
+    reg_urban = _region_sum(k, urban_state)
+    rows = {"region_code": [], "region": [], "year": [], "scenario": [], "population": [], "urban_share": []}
+    for j, (c, n) in enumerate([(NATIONAL_CODE, NATIONAL_NAME)] + list(zip(codes, names))):
+        p = reg.sum(1) if j == 0 else reg[:, j - 1]
+        u = reg_urban.sum(1) if j == 0 else reg_urban[:, j - 1]
+        rows["region_code"] += [c] * len(years)
+        rows["region"] += [n] * len(years)
+        rows["year"] += years.tolist()
+        rows["scenario"] += [scenario] * len(years)
+        rows["population"] += p.tolist()
+        rows["urban_share"] += (u / p).tolist()
+    summary = pl.DataFrame(rows)
+    notes = list(k.notes) + det.notes
+    if draws:
+        mc = run_draws(k, sa, draws)
+        tot = _region_sum(k, mc.pop.sum(axis=(-2, -1)))  # (T+1, D, R)
+        allp = np.concatenate([tot.sum(-1, keepdims=True), tot], axis=-1)  # (T+1, D, 1+R)
+        q = np.quantile(allp, [0.025, 0.1, 0.9, 0.975], axis=1)  # (4, T+1, 1+R)
+        summary = summary.with_columns(
+            lower95=pl.Series(q[0].T.ravel()), lower80=pl.Series(q[1].T.ravel()),
+            upper80=pl.Series(q[2].T.ravel()), upper95=pl.Series(q[3].T.ravel()))
+        notes += mc.notes + [f"intervals from {draws} trajectories (seed {spec['uncertainty']['seed']})"]
+    else:
+        summary = summary.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in ("lower95", "lower80", "upper80", "upper95")))
+    summary = summary.select("region_code", "region", "year", "scenario", "population", "lower80", "upper80",
+                             "urban_share", "lower95", "upper95")
+    assumed = set(k.regions.filter(pl.col("urban_share_source") == "assumption")["code"].to_list())
+    summary = summary.with_columns(urban_share_assumption=pl.col("region_code").is_in(list(assumed) + [NATIONAL_CODE]))
+    return ForecastResult(scenario, summary, _population_frame(k, det.pop, years), _indicators(k, det.pop, years),
+                          _decomposition(k, det), _comparison(k, summary, spec), notes)
+
+
+def _population_frame(k, pop, years) -> pl.DataFrame:
+    T1, S, X, A = pop.shape
+    idx = np.indices((T1, S, X, A)).reshape(4, -1)
+    reg = k.states.region_index[idx[1]]
+    return pl.DataFrame({
+        "region_code": np.array(k.regions["code"].to_list())[reg],
+        "area": np.where(k.states.urban[idx[1]], "urban", "rural"),
+        "sex": np.array(["male", "female"])[idx[2]],
+        "age": idx[3],
+        "year": years[idx[0]],
+        "population": pop.ravel(),
+    })
+
+
+def _indicators(k, pop, years) -> pl.DataFrame:
+    ind = k.spec["indicators"]
+    nat = pop.sum(1)  # (T+1, 2, A)
+    total = nat.sum(axis=(1, 2))
+    ages = np.arange(pop.shape[-1])
+    old = nat[:, :, ages >= ind["old_age"]].sum(axis=(1, 2))
+    lo, hi = ind["working_age_standard"]
+    wa_std = nat[:, :, (ages >= lo) & (ages <= hi)].sum(axis=(1, 2))
+    wa_nat = sum(nat[:, s, (ages >= a) & (ages <= b)].sum(-1) for s, (a, b) in
+                 enumerate((ind["working_age_national"]["male"], ind["working_age_national"]["female"])))
+    urban = (pop.sum(axis=(2, 3)) * k.states.urban).sum(1)
+    return pl.DataFrame({
+        "year": years, "population": total, "urban_share": urban / total, "share_65plus": old / total,
+        "dependency_15_64": (total - wa_std) / wa_std, "dependency_national": (total - wa_nat) / wa_nat,
+    })
+
+
+def _decomposition(k, det) -> pl.DataFrame:
+    d = det.decomposition()
+    cols = {key: _region_sum(k, v) for key, v in d.items()}
+    return pl.DataFrame({"region_code": k.regions["code"].to_list(), "region": k.regions["name_ru"].to_list(),
+                         **{key: v for key, v in cols.items()}})
+
+
+def _comparison(k, summary: pl.DataFrame, spec: dict) -> pl.DataFrame:
+    c = spec["comparison"]
+    y = c["year"]
+    base = spec["base_year"]
+    get = lambda code, year: summary.filter((pl.col("region_code") == code) & (pl.col("year") == year))  # noqa: E731
+    rows = []
+    if get(NATIONAL_CODE, y).height:
+        p = get(NATIONAL_CODE, y)["population"][0]
+        rows.append(("population_total", c["population_total"], p, p - c["population_total"],
+                     "WPP 2024 fertility, national mortality, WPP international migration (near zero); base 1 Jan 2023 (19.77 M); 1 Jan of the year"))
+        u = get(NATIONAL_CODE, y)["urban_share"][0]
+        lo, hi = c["urban_share"]
+        rows.append(("urban_share", (lo + hi) / 2, u, u - (lo + hi) / 2,
+                     f"review gives {lo:.1%}–{hi:.1%}; ours depends on assumed oblast urban shares and the assumed rural→urban rate {spec['internal_migration']['rural_to_urban_rate']:.1%}/yr"))
+        for code, g in c["growth_by_2030"].items():
+            p0 = get(str(code), base)["population"][0]
+            p1 = get(str(code), y)["population"][0]
+            ours = p1 / p0 - 1
+            rows.append((f"growth_{code}", g, ours, ours - g,
+                         "internal migration held at the 2022–2024 mean rates (IPF flows); regional fertility from child-woman ratios"))
+    return pl.DataFrame(rows, schema=["measure", "review", "aimaq", "difference", "why"], orient="row")
+
+
+def pyramid_figure(result: ForecastResult, region_code: str | None, year: int, path) -> None:
+    """Population pyramid (matplotlib) of a region (None = country) in `year`, saved to `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = result.population.filter(pl.col("year") == year)
+    if region_code:
+        f = f.filter(pl.col("region_code") == region_code)
+    g = f.group_by("sex", "age").agg(pl.col("population").sum()).sort("age")
+    men = g.filter(pl.col("sex") == "male")["population"].to_numpy()
+    women = g.filter(pl.col("sex") == "female")["population"].to_numpy()
+    ages = np.arange(men.size)
+    fig, ax = plt.subplots(figsize=(6, 7))
+    ax.barh(ages, -men / 1000, color="#4a78a8", label="мужчины")
+    ax.barh(ages, women / 1000, color="#c8504b", label="женщины")
+    ax.set_xlabel("тыс. человек")
+    ax.set_ylabel("возраст")
+    ax.set_title(f"Половозрастная пирамида, {region_code or 'Казахстан'}, 1 января {year}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
