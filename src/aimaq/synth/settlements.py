@@ -343,10 +343,14 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
             )
         e = rng_large.lognormal(0.0, float(dist["large_village_excess_sigma"]), n_l)
         large = thr + lr_round(e, large_total - thr * n_l)
-        rng_large.shuffle(large)
+        # real villages of unknown size are mostly district centres: they take sizes drawn from the upper
+        # quarter of the region's villages of 500+
+        large = np.sort(large)[::-1]
         zero_idx = np.flatnonzero(real_rural & (rreg == r) & (rpop == 0))
-        rpop[zero_idx] = large[: zero_idx.size]
-        pops = np.concatenate([small_split[i], large[zero_idx.size:]])
+        top = max(zero_idx.size, int(np.ceil(0.25 * n_l)))
+        pick = rng_large.choice(top, size=zero_idx.size, replace=False)
+        rpop[zero_idx] = large[pick]
+        pops = np.concatenate([small_split[i], np.delete(large, pick)])
         rng_large.shuffle(pops)
         v_region.append(np.full(pops.size, r))
         v_pop.append(pops)
@@ -537,23 +541,26 @@ def generate_scaled_settlements(n: int, seed: int = 2023, mean_okrug_size: int =
     rus = np.array([0.3])
     ni = sample_name_indices(rng_names, n, np.broadcast_to(rus, (n,)))
     cat = catalogue()
+    ni_s = pl.Series(ni.astype(np.uint32))
+    di_s = pl.Series(dist_idx.astype(np.uint32))
+    const = lambda v: pl.repeat(v, n, eager=True)  # noqa: E731
     return pl.DataFrame(
         {
-            "kato": (okrug_code + sett_no).astype(str),
-            "name_ru": cat.ru[ni].astype(str),
-            "name_kk": cat.kk[ni].astype(str),
-            "name_en": cat.en[ni].astype(str),
-            "level": np.full(n, "settlement"),
-            "kind": np.where(sett_no == 1, "rural_district_centre", "village"),
-            "region_kato": (pre // 100 * 10_000_000).astype(str),
-            "district_kato": d.kato[dist_idx],
-            "okrug_kato": okrug_code.astype(str),
+            "kato": pl.Series(okrug_code + sett_no).cast(pl.Utf8),
+            "name_ru": pl.Series(cat.ru.tolist(), dtype=pl.Utf8).gather(ni_s),
+            "name_kk": pl.Series(cat.kk.tolist(), dtype=pl.Utf8).gather(ni_s),
+            "name_en": pl.Series(cat.en.tolist(), dtype=pl.Utf8).gather(ni_s),
+            "level": const("settlement"),
+            "kind": pl.Series(["village", "rural_district_centre"]).gather(pl.Series((sett_no == 1).astype(np.uint32))),
+            "region_kato": pl.Series(pre // 100 * 10_000_000).cast(pl.Utf8),
+            "district_kato": pl.Series(d.kato.tolist(), dtype=pl.Utf8).gather(di_s),
+            "okrug_kato": pl.Series(okrug_code).cast(pl.Utf8),
             "lat": lat,
             "lon": lon,
             "population": pop,
             "population_2019": pop19,
-            "synthetic": np.ones(n, dtype=bool),
-            "source": np.full(n, "synthetic"),
-            "population_source": np.full(n, "synthetic"),
+            "synthetic": pl.repeat(True, n, eager=True),
+            "source": const("synthetic"),
+            "population_source": const("synthetic"),
         }
     )
