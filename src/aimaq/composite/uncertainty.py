@@ -96,11 +96,6 @@ class UncertaintyResult:
         return edits
 
 
-def replicate_draw(ix: CompositeIndex, res: UncertaintyResult, i: int) -> CompositeIndex:
-    """Draw i re-run the ordinary way: the whole pipeline regenerated with that draw's parameters (the naive
-    baseline of the benchmark and the cross-check of the vectorised engine)."""
-    return ix.regenerate(from_step=0, edits=res.draw_params(i))
-
     def rank_stats(self, draws: np.ndarray | None = None) -> pl.DataFrame:
         """uCode, Nominal, Mean, Median, Q5, Q95 of each unit's rank (COINr RankStats; quantiles as R type 7)."""
         r = self.ranks if draws is None else self.ranks[draws]
@@ -115,6 +110,12 @@ def replicate_draw(ix: CompositeIndex, res: UncertaintyResult, i: int) -> Compos
             "Q95": np.quantile(r, 0.95, axis=0),
         })
         return pl.DataFrame(cols).sort("Nominal", "uCode")
+
+
+def replicate_draw(ix: CompositeIndex, res: UncertaintyResult, i: int) -> CompositeIndex:
+    """Draw i re-run the ordinary way: the whole pipeline regenerated with that draw's parameters (the naive
+    baseline of the benchmark and the cross-check of the vectorised engine)."""
+    return ix.regenerate(from_step=0, edits=res.draw_params(i))
 
 
 # ---------------------------------------------------------------------------------------------------------------
