@@ -168,3 +168,50 @@ def pyramid_figure(result: ForecastResult, region_code: str | None, year: int, p
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def backtest(base_year: int = 2015, to: int = 2023, draws: int = 200, spec: dict | None = None) -> pl.DataFrame:
+    """Project from 1 Jan `base_year` to 1 Jan `to` and compare with the BNS regional series, on the 2015
+    map (16 units: Shymkent in Turkestan, Abai in East Kazakhstan, Zhetisu in Almaty oblast, Ulytau in
+    Karaganda). The 2015 totals of the merged units are split by their 2023 shares; internal migration rates are
+    the 2022–2024 ones (the only years we have). Returns one row per unit: actual, projected, error, and whether
+    the actual value falls inside the 80% and 95% intervals."""
+    from aimaq.demography.kazakhstan import _csv, build_base_population, national_age_structure, read_regions
+
+    spec = spec or read_spec()
+    regions = read_regions()
+    series = _csv("bns_population_by_region_2000_2023.csv").rename({"Область": "name", "Год": "year", "Население": "pop"})
+    pop2023 = _csv("bns_region_population_2023-01-01.csv")
+    t23 = np.array([pop2023.filter(pl.col("Region") == n)["Total"][0] for n in regions["bns2023_name"].to_list()], float)
+    parents = regions["parent_2015"].cast(pl.Utf8).to_list()
+    codes = regions["code"].to_list()
+    parent_name = {c: n for c, n in zip(codes, regions["series_name"].to_list())}
+    units = sorted(set(parents))
+    tot_base = np.empty(len(codes))
+    for u in units:
+        members = [i for i, p in enumerate(parents) if p == u]
+        v = series.filter((pl.col("name") == parent_name[u]) & (pl.col("year") == base_year))["pop"][0]
+        tot_base[members] = v * t23[members] / t23[members].sum()
+    scaled = pop2023.with_columns(pl.col("Region"))  # sex ratio of 2023, totals of the base year
+    broad = _csv("odk_regions_age_sex_broad.csv")
+    base = build_base_population(regions, scaled, broad, national_age_structure(base_year))
+    base *= (tot_base / base.sum(axis=(1, 2)))[:, None, None]
+    k = build_kazakhstan_inputs(spec, base_year=base_year, horizon=to, base_override=base)
+    sa = scenario_arrays(k, "medium")
+    det = run_deterministic(k, sa)
+    mc = run_draws(k, sa, draws)
+    m = np.zeros((k.states.n, len(units)))
+    for s in range(k.states.n):
+        m[s, units.index(parents[k.states.region_index[s]])] = 1.0
+    proj = det.pop[-1].sum(axis=(-2, -1)) @ m
+    mc_units = mc.pop[-1].sum(axis=(-2, -1)) @ m  # (D, U)
+    q = np.quantile(mc_units, [0.025, 0.1, 0.9, 0.975], axis=0)
+    actual = np.array([series.filter(pl.col("name").is_in([parent_name[c] for c, p in zip(codes, parents) if p == u])
+                                     & (pl.col("year") == to))["pop"].sum() for u in units])
+    err = proj / actual - 1
+    return pl.DataFrame({
+        "unit_code": units, "unit": [parent_name[u] for u in units], "base": [tot_base[[p == u for p in parents]].sum() for u in units],
+        "actual": actual, "projected": proj, "error_pct": 100 * err,
+        "lower80": q[1], "upper80": q[2], "in80": (actual >= q[1]) & (actual <= q[2]),
+        "lower95": q[0], "upper95": q[3], "in95": (actual >= q[0]) & (actual <= q[3]),
+    })
