@@ -88,17 +88,11 @@ class CoverageMatrix:
         return 100.0 * self.n_met / n_app
 
 
-def _settlement_index(settlement_kato: np.ndarray, kato: np.ndarray) -> np.ndarray:
-    """Row index in `settlement_kato` of each code in `kato` (-1 if absent or null)."""
-    order = np.argsort(settlement_kato, kind="stable")
-    sorted_kato = settlement_kato[order]
-    kato = np.where(kato == None, "", kato).astype(str)  # noqa: E711 — object array null check
-    pos = np.searchsorted(sorted_kato, kato)
-    pos = np.clip(pos, 0, max(len(sorted_kato) - 1, 0))
-    if len(sorted_kato) == 0:
-        return np.full(len(kato), -1, dtype=np.int64)
-    found = sorted_kato[pos] == kato
-    return np.where(found, order[pos], -1).astype(np.int64)
+def _settlement_index(settlement_kato: pl.Series, kato: pl.Series) -> np.ndarray:
+    """Row index in `settlement_kato` of each code in `kato` (-1 if absent or null); a hash join."""
+    lookup = pl.DataFrame({"k": settlement_kato.cast(pl.Utf8)}).with_row_index("i")
+    joined = pl.DataFrame({"k": kato.cast(pl.Utf8)}).join(lookup, on="k", how="left", maintain_order="left")
+    return joined["i"].cast(pl.Int64).fill_null(-1).to_numpy()
 
 
 class _Prepared:
@@ -115,7 +109,8 @@ class _Prepared:
                 raise ValidationFailed([f"settlements: {settlements[col].null_count()} null value(s) in {col!r}"])
         self.catalogue = catalogue
         self.settlements = settlements
-        self.kato = settlements["kato"].cast(pl.Utf8).to_numpy().astype(str)
+        self.kato_series = settlements["kato"].cast(pl.Utf8)
+        self.kato = self.kato_series.to_numpy()
         self.n = len(self.kato)
         self.population = settlements["population"].to_numpy().astype(np.float64)
         self.xyz = to_unit_xyz(settlements["lat"].to_numpy(), settlements["lon"].to_numpy())
@@ -133,9 +128,9 @@ class _Prepared:
         self.type_index = {t: k for k, t in enumerate(types)}
         fac = fac.filter(pl.col("facility").is_in(types))
         self.fac_type = fac["facility"].replace_strict(self.type_index, return_dtype=pl.Int32).to_numpy()
-        self.fac_settlement = _settlement_index(self.kato, fac["kato"].cast(pl.Utf8).to_numpy().astype(object))
+        self.fac_settlement = _settlement_index(self.kato_series, fac["kato"])
         self.fac_xyz = to_unit_xyz(fac["lat"].to_numpy(), fac["lon"].to_numpy())
-        self.fac_kato = fac["kato"].cast(pl.Utf8).to_numpy()
+        self.fac_kato_series = fac["kato"].cast(pl.Utf8)
         # present[s, t]: a counted facility of type t is registered in settlement s
         self.present = np.zeros((self.n, len(types)), dtype=bool)
         local = self.fac_settlement >= 0
@@ -150,15 +145,15 @@ class _Prepared:
         self.levels = np.full((self.n, len(indicators)), np.nan)
         lv = levels.filter(pl.col("indicator").is_in(indicators) & pl.col("value").is_not_null())
         if lv.height:
-            rows = _settlement_index(self.kato, lv["kato"].cast(pl.Utf8).to_numpy().astype(object))
+            rows = _settlement_index(self.kato_series, lv["kato"])
             cols = lv["indicator"].replace_strict(self.level_index, return_dtype=pl.Int32).to_numpy()
             ok = rows >= 0
             self.levels[rows[ok], cols[ok]] = lv["value"].to_numpy()[ok]
 
         self.graph = None
         if network is not None and network.height:
-            a = _settlement_index(self.kato, network["from_kato"].cast(pl.Utf8).to_numpy().astype(object))
-            b = _settlement_index(self.kato, network["to_kato"].cast(pl.Utf8).to_numpy().astype(object))
+            a = _settlement_index(self.kato_series, network["from_kato"])
+            b = _settlement_index(self.kato_series, network["to_kato"])
             ok = (a >= 0) & (b >= 0)
             if (~ok).any():
                 self.notes.append(f"{int((~ok).sum())} road edges join unknown settlements and were ignored")
@@ -289,7 +284,7 @@ def gap_list(
     if kato is None:
         rows_all = np.arange(prep.n)
     else:
-        rows_all = _settlement_index(prep.kato, np.array(kato, dtype=object))
+        rows_all = _settlement_index(prep.kato_series, pl.Series(kato, dtype=pl.Utf8))
         if (rows_all < 0).any():
             unknown = [k for k, r in zip(kato, rows_all) if r < 0]
             raise ComputationError(f"settlement(s) not found: {unknown}")
@@ -311,7 +306,8 @@ def gap_list(
         else:
             d, fidx = prep.distance_to_type(rule.facility, missing, None)
             fset = np.where(fidx >= 0, prep.fac_settlement[np.maximum(fidx, 0)], -1)
-            near_kato = np.where(fidx >= 0, prep.fac_kato[np.maximum(fidx, 0)] if len(prep.fac_kato) else None, None)
+            fac_kato = prep.fac_kato_series.gather(np.maximum(fidx, 0)).to_numpy() if len(prep.fac_kato_series) else None
+            near_kato = np.where(fidx >= 0, fac_kato, None)
             near_name = np.where(fset >= 0, names[np.maximum(fset, 0)], None)
         parts.append(pl.DataFrame({
             "kato": prep.kato[missing],
