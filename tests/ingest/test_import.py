@@ -156,3 +156,16 @@ def test_cli_import_errors_go_to_stderr_with_nonzero_status(con, tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "added 2, revised 0, unchanged 0" in run.stdout
+
+
+def test_an_earlier_revision_can_be_read_back(con, tmp_path):
+    from aimaq.territory.boundaries import series_on_boundaries
+
+    import_file(con, write(tmp_path, GOOD, "csv", name="first"))
+    import_file(con, write(tmp_path, [("Акмолинская", "population", 2023, 788000, "")], "csv", name="second"))
+    latest, _ = series_on_boundaries(con, "population", None)
+    first, _ = series_on_boundaries(con, "population", None, max_revision=1)
+    by_import, _ = series_on_boundaries(con, "population", None, as_of_import=1)
+    assert latest.filter(latest["kato"] == "110000000")["value"].to_list() == [788000.0]
+    assert first.filter(first["kato"] == "110000000")["value"].to_list() == [787971.0]
+    assert by_import["value"].to_list() == first["value"].to_list()

@@ -129,13 +129,18 @@ def register(app: typer.Typer) -> None:
     @app.command("series")
     def series(indicator: str, boundaries: Optional[int] = typer.Option(
                    None, "--boundaries", help="Show regions on the boundaries of this year."),
-               level: str = typer.Option("region", "--level"), fmt: Format = FormatOpt) -> None:
+               level: str = typer.Option("region", "--level"),
+               revision: Optional[int] = typer.Option(None, "--revision", help="Read as of this revision number."),
+               as_of_import: Optional[int] = typer.Option(None, "--as-of-import",
+                                                          help="Read the database as it stood after this import."),
+               fmt: Format = FormatOpt) -> None:
         """An indicator by territory and period (latest revisions), optionally on the boundaries of a chosen year."""
         from aimaq.store.db import connect
         from aimaq.territory.boundaries import series_on_boundaries
 
         con = connect(read_only=True)
-        frame, notes = series_on_boundaries(con, indicator, boundaries, level=level)
+        frame, notes = series_on_boundaries(con, indicator, boundaries, level=level, max_revision=revision,
+                                            as_of_import=as_of_import)
         emit(frame, fmt)
         for note in notes:
             typer.echo(f"note: {note}", err=True)

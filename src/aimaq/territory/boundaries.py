@@ -12,6 +12,7 @@ import polars as pl
 
 from aimaq.errors import AimaqError
 from aimaq.ingest.units import COUNT_UNITS
+from aimaq.store.observations import observations_sql
 from aimaq.territory.registry import PRE_REFORM_PARTS
 
 ADDITIVE_UNITS = COUNT_UNITS | {"mln_kzt", "bn_kzt", "trn_kzt", "kzt"}
@@ -22,13 +23,15 @@ def atoms(kato: str, valid_to: dt.date | None) -> frozenset[str]:
 
 
 def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: int | None,
-                         level: str = "region") -> tuple[pl.DataFrame, list[str]]:
+                         level: str = "region", *, max_revision: int | None = None,
+                         as_of_import: int | None = None) -> tuple[pl.DataFrame, list[str]]:
     unit = con.execute("SELECT unit FROM indicator WHERE code = ?", [indicator]).fetchone()
     if unit is None:
         raise AimaqError(f"unknown indicator {indicator!r}")
-    obs = con.execute("""
-        SELECT o.kato, t.name_ru AS territory, o.period, o.value, o.flag, t.valid_from, t.valid_to
-        FROM observation_latest o JOIN territory t ON t.kato = o.kato AND t.level = ?
+    obs = con.execute(f"""
+        SELECT o.kato, t.name_ru AS territory, o.period, o.value, o.revision, o.flag, t.valid_from, t.valid_to
+        FROM {observations_sql(max_revision=max_revision, as_of_import=as_of_import)} o
+             JOIN territory t ON t.kato = o.kato AND t.level = ?
              AND t.valid_from <= make_date(CAST(left(o.period, 4) AS INTEGER), 12, 31)
              AND (t.valid_to IS NULL OR t.valid_to >= make_date(CAST(left(o.period, 4) AS INTEGER), 1, 1))
         WHERE o.indicator = ? AND o.breakdown = ''
@@ -36,7 +39,7 @@ def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: i
         ORDER BY o.period, o.kato""", [level, indicator]).pl()
     if year is None or level != "region":
         notes = [] if year is None else ["boundaries are rebased for regions only"]
-        return obs.select("kato", "territory", "period", "value", "flag"), notes
+        return obs.select("kato", "territory", "period", "value", "revision", "flag"), notes
     at = dt.date(year, 7, 1)
     targets = con.execute("SELECT kato, name_ru, valid_to FROM territory WHERE level = 'region' AND valid_from <= ? "
                           "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY kato", [at, at]).fetchall()
