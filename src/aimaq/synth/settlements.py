@@ -28,7 +28,6 @@ import copy
 from collections import defaultdict
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -265,11 +264,11 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
         cand = np.flatnonzero((d.region == r) & ~d.is_city_unit)
         w = d.area_km2[cand] ** float(dist["district_weight_area_power"])
         extra_d = rng_towns.choice(cand, size=n_extra, replace=False, p=w / w.sum()) if n_extra else []
-        for j, k in enumerate(units):
-            t_dist.append(int(k)); t_kind.append("city_oblast"); t_pop.append(int(pops[zero.size + j])); t_unit.append(int(k))
-        for j, k in enumerate(extra_d):
-            t_dist.append(int(k)); t_kind.append("city_district")
-            t_pop.append(int(pops[zero.size + units.size + j])); t_unit.append(-1)
+        new_dist = [int(k) for k in units] + [int(k) for k in extra_d]
+        t_dist += new_dist
+        t_kind += ["city_oblast"] * units.size + ["city_district"] * n_extra
+        t_pop += [int(p) for p in pops[zero.size:]]
+        t_unit += [int(k) for k in units] + [-1] * n_extra
         urban_r[r] = urban
 
     # 3. rural settlements: counts and sizes per region ---------------------------------------------------
