@@ -96,3 +96,25 @@ def test_regeneration_equals_original(asem_index, asem_data):
     assert asem_index.regenerate().equals(asem_index)
     assert asem_index.regenerate(from_step="normalise").equals(asem_index)
     np.testing.assert_array_equal(again.results()["Index"].to_numpy(), asem_index.results()["Index"].to_numpy())
+
+
+def test_asem_panel_per_year_and_pooled(asem_spec, asem_folder):
+    from aimaq.composite.data import read_data
+
+    dens = sorted({n.denominator for n in asem_spec.nodes.values() if n.denominator})
+    d = read_data(asem_folder / "ASEM_iData_p.csv", asem_spec.indicators, asem_spec.groups, dens)
+    assert d.is_panel and sorted(set(d.years.tolist())) == [2018, 2019, 2020, 2021, 2022]
+    ix = CompositeIndex.build(asem_spec, d)
+    r = ix.results()
+    assert r.columns == ["uCode", "Time", "Index", "Rank"]
+    for y in range(2018, 2023):
+        ranks = sorted(r.filter(pl.col("Time") == y)["Rank"].to_list())
+        assert ranks[0] == 1 and len(ranks) == len(set(d.units[d.years == y]))
+    # per-year min-max: every indicator spans exactly 0..100 within each year; pooled: only across all years
+    n = ix.frames["Normalised"]
+    for y in range(2018, 2023):
+        block = n.X[n.years == y]
+        np.testing.assert_allclose(np.nanmin(block, axis=0), 0, atol=1e-12)
+    pooled = ix.regenerate(edits={"normalise": {"pooled": True}}).frames["Normalised"].X
+    np.testing.assert_allclose(np.nanmax(pooled, axis=0), 100, atol=1e-12)
+    assert (np.nanmax(pooled[n.years == 2018], axis=0) < 100 - 1e-9).any()

@@ -389,7 +389,13 @@ def _first_failing(plan, Xn, inv_n, W, dd) -> int:
 
 
 def _describe(inputs, choices, i) -> str:
-    return ", ".join(f"{inp.name}={int(choices[inp.name][i])}" for inp in inputs)
+    def value(inp):
+        k = int(choices[inp.name][i])
+        if inp.values is not None and inp.type != "bootstrap":
+            return repr(inp.values[k]) if k < len(inp.values) else f"#{k}"
+        return f"set #{k}"
+
+    return ", ".join(f"{inp.name}={value(inp)}" for inp in inputs)
 
 
 def _sobol_indices(problem, res: UncertaintyResult, n: int, d: int, num_resamples: int, seed: int):
