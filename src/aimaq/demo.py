@@ -43,6 +43,7 @@ def _steps(seed: int):
     steps = [("territorial registry", lambda con: save_registry(con, build_registry()))]
     steps.append(("national statistics", load_stats))
     steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
+    steps.append(("former names of towns", add_former_names))
     steps.append(("the review's figures", load_review))
     return steps
 
@@ -89,3 +90,22 @@ def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
                for period, column in (("2019", "population_2019"), ("2023", "population"))
                for k, v, syn, psrc in settlements.select("kato", column, "synthetic", "population_source").iter_rows()]
     write_records(con, records, file="synth/settlements_v1", layout="generated", source=SYNTH_SOURCE, synthetic=True)
+
+
+def add_former_names(con: duckdb.DuckDBPyConnection) -> int:
+    """Former names the review and GeoNames give (Затобольск → Тобыл, Капшагай → Конаев, Жетыген → Алатау) become
+    aliases of the towns, so that old tables still resolve."""
+    from aimaq.ingest.shipped import _rows, data_path
+    from aimaq.territory.repository import load_name_index
+
+    index = load_name_index(con)
+    added = 0
+    for _, row in _rows(data_path("review", "named_places.csv")):
+        if not row["former_names"]:
+            continue
+        region = index.resolve(row["region"], level="region").kato
+        town = index.resolve(f"г. {row['name_ru']}", within=region, level="settlement")
+        for former in row["former_names"].split("|"):
+            con.execute("INSERT INTO territory_alias VALUES (?, ?, 'former', 'ru', NULL)", [town.kato, former])
+            added += 1
+    return added

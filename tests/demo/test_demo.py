@@ -78,3 +78,22 @@ def test_a_later_release_is_a_revision_not_an_overwrite(demo_db):
                               AND indicator = 'population' AND period = '2023' AND breakdown = ''
                               ORDER BY revision""").fetchall()
     assert [r[0] for r in rows] == [1, 2] and rows[0][1] != rows[1][1]
+
+
+def test_every_reform_event_names_territories_of_the_registry(demo_db):
+    missing = demo_db.execute("""
+        SELECT e.event_id, c.code FROM territory_event e, unnest(list_concat(e.codes_before, e.codes_after)) c(code)
+        WHERE c.code NOT IN (SELECT kato FROM territory)""").fetchall()
+    assert missing == []
+    tobyl = demo_db.execute("SELECT name_ru, kind FROM territory WHERE kato = '395400001'").fetchone()
+    assert tobyl == ("Тобыл", "city_district")
+
+
+def test_former_names_of_towns_resolve(demo_db):
+    from aimaq.territory.repository import load_name_index
+
+    index = load_name_index(demo_db)
+    assert index.resolve("Затобольск").kato == "395400001"
+    assert index.resolve("Зыряновск").name == "Алтай"
+    assert index.resolve("Капшагай").kato == "191000000"
+    assert index.resolve("г. Хромтау").level == "settlement"

@@ -37,7 +37,7 @@ def test_reform_events(db):
     assert by_new[("610000000", "790000000")] == (dt.date(2018, 6, 19), ["510000000"])
     kinds = {(r["kind"], r["date"].year, tuple(r["codes_after"])) for r in ev.iter_rows(named=True)}
     assert ("status_change", 2021, ("111600000",)) in kinds  # Kosshy
-    assert ("rename", 2020, ("395400000",)) in kinds  # Zatobolsk → Tobyl
+    assert ("rename", 2020, ("395400001",)) in kinds  # Zatobolsk → Tobyl (a settlement of Kostanay district)
     assert ("status_change", 2024, ("191800000",)) in kinds  # Zhetygen → Alatau
     assert ("rename", 2022, ("191000000",)) in kinds  # Kapshagay → Konaev
     assert ("centre_move", 2022, ("190000000",)) in kinds
