@@ -52,8 +52,20 @@ def check_row(ctx: Context, file: str, rownum: int, name, indicator: str, period
     if retro_flag and problems and all("outside the validity" in p.reason for p in problems):
         problems, flag = [], retro_flag
     if record is not None:
-        record.update(indicator=indicator, breakdown=breakdown, flag=flag)
+        record.update(indicator=indicator, breakdown=breakdown, flag=flag, file=file, sheet=None, row=rownum,
+                      columns={"period": "period"})
     return (None if problems else record), problems
+
+
+def _write_checked(con: duckdb.DuckDBPyConnection, file: str, records: list[dict], problems: list[Problem],
+                   source: dict | None = None) -> ImportResult:
+    """Duplicate keys are problems too; any problem stops the build before anything of the file is written."""
+    checked = Parsed(records=records)
+    _duplicates(checked)
+    problems = problems + checked.problems
+    if problems:
+        raise ValidationFailed(problems)
+    return write_records(con, records, file=file, layout="shipped", source=source)
 
 
 def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
@@ -94,13 +106,7 @@ def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
                     else:
                         rec["note"] = spec.get("note")
                     records.append(rec)
-        dup = Parsed(records=[{**r, "file": file, "sheet": None, "row": None, "columns": {"period": None}}
-                              for r in records])
-        _duplicates(dup)
-        problems += dup.problems
-        if problems:
-            raise ValidationFailed(problems)
-        results.append(write_records(con, records, file=file, layout="shipped", source=spec["source"]))
+        results.append(_write_checked(con, file, records, problems, source=spec["source"]))
     return results
 
 
@@ -148,13 +154,7 @@ def load_review(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
                 rec.update(value=None if missing else rec["value"], flag=row["flag"] or None, note=row["note"] or None,
                            source_id=source_ids[row["place"]])
                 records.append(rec)
-        dup = Parsed(records=[{**r, "file": file, "sheet": None, "row": None, "columns": {"period": None}}
-                              for r in records])
-        _duplicates(dup)
-        problems += dup.problems
-        if problems:
-            raise ValidationFailed(problems)
-        results.append(write_records(con, records, file=file, layout="shipped"))
+        results.append(_write_checked(con, file, records, problems))
     return results
 
 
