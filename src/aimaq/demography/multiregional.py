@@ -90,6 +90,12 @@ class MultiregionalResult:
         }
 
 
+def _check_dest(dest: np.ndarray) -> None:
+    rows = dest.sum(-1)
+    if not np.allclose(rows[rows > 0], 1.0, atol=1e-5 if dest.dtype == np.float32 else 1e-8):
+        raise ComputationError("destination shares of each origin state must sum to 1")
+
+
 def _at(x, t):
     return x(t) if callable(x) else x[t]
 
@@ -108,15 +114,16 @@ def project_multiregional(
 ) -> MultiregionalResult:
     """Project `base` (…, S, 2, A) for T years. Time-indexed inputs: sx (T, …, S, 2, A), asfr (T, …, S, A),
     srb (T, …) or (T, …, S); out_rate (T, …, S, 2, A) internal out-migration rates; dest (S, S) or (T, S, S)
-    destination shares; international (T, …, S, 2, A) net counts or None. Leading axes broadcast.
+    destination shares (a function of t may return (…, S, S), e.g. one matrix per draw); international
+    (T, …, S, 2, A) net counts or None. Leading axes broadcast.
     Any time-indexed input may instead be a function of the step index t (to build draws step by step).
     `keep(pop)` reduces what is stored each year (default: everything); e.g. totals by broad age for draws."""
     steps = np.asarray(srb).shape[0]  # srb is always an array with the time axis first
-    dest = np.asarray(dest, dtype=float)
-    if dest.ndim == 2:
-        dest = np.broadcast_to(dest, (steps,) + dest.shape)
-    if not np.allclose(dest.sum(-1)[dest.sum(-1) > 0], 1.0):
-        raise ComputationError("destination shares of each origin state must sum to 1")
+    if not callable(dest):
+        dest = np.asarray(dest, dtype=float)
+        if dest.ndim == 2:
+            dest = np.broadcast_to(dest, (steps,) + dest.shape)
+        _check_dest(dest)
     pop = np.asarray(base)
     keep = keep or (lambda p: p)
     pops = [keep(pop)]
@@ -128,8 +135,11 @@ def project_multiregional(
         out_tot = out.sum(axis=(-2, -1))
         # inflow[..., d, x, a] = Σ_s dest[s, d] · out[..., s, x, a]  (batched BLAS matrix product)
         flat = out.reshape(out.shape[:-2] + (-1,))
-        net = np.matmul(dest[t].T.astype(pop.dtype), flat).reshape(out.shape)
-        in_tot = out_tot @ dest[t]
+        dest_t = np.asarray(_at(dest, t), dtype=pop.dtype)  # (S, S) or (…, S, S) per draw
+        if callable(dest):
+            _check_dest(dest_t)
+        net = np.matmul(np.swapaxes(dest_t, -1, -2), flat).reshape(out.shape)
+        in_tot = np.matmul(out_tot[..., None, :], dest_t)[..., 0, :]
         net -= out
         if international is None:
             intl_tot = np.zeros_like(out_tot)

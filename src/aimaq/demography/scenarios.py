@@ -7,8 +7,15 @@ multiplied by (1 + x) and every origin's destination shares renormalised (depart
 Probabilistic draws (vectorised over D trajectories, built step by step):
 - TFR: log TFR deviation d_t = φ·d_{t−1} + σ·ε_t around the scenario's path (AR(1));
 - mortality: log-mx level deviation δ_t, AR(1) likewise; survival ratios recomputed from the life table;
-- migration: internal out-rates and international counts × lognormal shocks exp(σ·ε − σ²/2) per draw, year and
-  state (rates) or per draw and year (international).
+- migration, year-to-year noise: internal out-rates and international counts × lognormal shocks exp(σ·ε − σ²/2)
+  per draw, year and state (rates) or per draw and year (international);
+- migration *level* (spec `uncertainty.migration_level`), drawn once per trajectory and kept for its whole
+  horizon: each region's departures to other regions × exp(σ·z₁ − σ²/2) and its attractiveness as a destination
+  × exp(σ·z₂ − σ²/2) (origins' destination shares renormalised, so internal flows still sum to zero), and a
+  national net international migration level N(0, sd²) persons a year added to the scenario's counts, spread over
+  states by population and over ages by the Rogers–Castro schedule. A persistent multiplier on *gross* flows
+  moves a region's *net* migration by about σ·√(arrivals² + departures²) a year, of either sign — unlike a
+  multiplier on the net figure, which could not change its sign nor move a region whose net is near zero.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aimaq.demography.kazakhstan import KazakhstanInputs, survival_from_mx
+from aimaq.demography.ages import rogers_castro_shares
+from aimaq.demography.kazakhstan import AGES, KazakhstanInputs, survival_from_mx
 from aimaq.demography.multiregional import MultiregionalResult, project_multiregional
 from aimaq.errors import SpecError
 
@@ -34,6 +42,9 @@ class ScenarioArrays:
     dest: np.ndarray  # (S, S)
     intl: np.ndarray  # (T, S, 2, A)
     mx: np.ndarray  # (T, 2, A)
+    # 0 switches off the persistent level shocks of a migration stream the scenario has switched off
+    internal_level_on: bool = True
+    international_level_on: bool = True
 
 
 def scenario_arrays(k: KazakhstanInputs, name: str = "medium", levers: dict | None = None) -> ScenarioArrays:
@@ -50,7 +61,10 @@ def scenario_arrays(k: KazakhstanInputs, name: str = "medium", levers: dict | No
     out_rate = k.out_rate * sc.get("internal_scale", 1.0)
     intl = k.intl * sc.get("international_scale", 1.0)
     dest = apply_attractiveness(k, (levers or {}).get("attractiveness", {}))
-    return ScenarioArrays(name, k.sx, asfr, k.rates.srb, out_rate, dest, intl, k.rates.mx)
+    # a scenario that switches a migration stream off also switches off its level uncertainty
+    return ScenarioArrays(name, k.sx, asfr, k.rates.srb, out_rate, dest, intl, k.rates.mx,
+                          internal_level_on=sc.get("internal_scale", 1.0) != 0.0,
+                          international_level_on=sc.get("international_scale", 1.0) != 0.0)
 
 
 def apply_attractiveness(k: KazakhstanInputs, changes: dict) -> np.ndarray:
@@ -71,6 +85,30 @@ def run_deterministic(k: KazakhstanInputs, sa: ScenarioArrays) -> MultiregionalR
         k.base, lambda t: sa.sx[t][None], sa.asfr, sa.srb, lambda t: sa.out_rate, sa.dest, sa.intl,
         migration=k.spec.get("migration_timing", "end"),
     )
+
+
+def level_shocked_destinations(dest: np.ndarray, region_index: np.ndarray, dep_mult: np.ndarray,
+                               arr_mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-draw internal migration levels. dest (S, S) baseline destination shares; dep_mult, arr_mult (D, R)
+    multipliers on each region's departures to other regions and on its weight as a destination.
+
+    Moves inside a region (rural → urban twin) keep their level. Returns (rate_mult (D, S): factor on each
+    state's total out-migration rate, dest_d (D, S, S): destination shares per draw). Out-migration of a state
+    is out_rate·rate_mult, so its departures to other regions are × dep_mult of its region exactly; its
+    arrivals from a given origin are × arr_mult / (origin's mean arr_mult over its destinations). Assumes
+    one age schedule for moves inside and between regions (true of the Kazakhstan inputs)."""
+    same = region_index[:, None] == region_index[None, :]
+    intra = np.where(same, dest, 0.0)  # (S, S)
+    inter = np.where(same, 0.0, dest)
+    w_inter = inter.sum(1)  # share of each state's movers leaving its region
+    shaped = inter[None] * arr_mult[:, region_index][:, None, :]  # (D, S, S)
+    norm = shaped.sum(-1, keepdims=True)
+    shaped = np.divide(shaped, norm, out=np.zeros_like(shaped), where=norm > 0)
+    dep_s = dep_mult[:, region_index]  # (D, S)
+    rate_mult = w_inter[None] * dep_s + (1.0 - w_inter[None])
+    flows = shaped * (w_inter[None] * dep_s)[..., None] + intra[None]
+    dest_d = np.divide(flows, rate_mult[..., None], out=np.zeros_like(flows), where=rate_mult[..., None] > 0)
+    return rate_mult, dest_d
 
 
 def ar1_paths(rng: np.random.Generator, steps: int, draws: int, phi: float, sigma: float) -> np.ndarray:
@@ -102,6 +140,25 @@ def run_draws(k: KazakhstanInputs, sa: ScenarioArrays, draws: int, *, seed: int 
     sig = u["migration_lognormal_sigma"]
     mig_int = np.exp(rng.standard_normal((T, draws, S)) * sig - sig**2 / 2).astype(dtype)
     mig_intl = np.exp(rng.standard_normal((T, draws)) * sig - sig**2 / 2).astype(dtype)
+    # persistent migration levels: one draw per trajectory, kept over the horizon
+    lv = u.get("migration_level") or {}
+    R = k.regions.height
+    z = rng.standard_normal((2, draws, R))
+    s_dep = float(lv.get("departures_sigma", 0.0))
+    s_arr = float(lv.get("arrivals_sigma", 0.0))
+    dep_mult = np.exp(s_dep * z[0] - s_dep**2 / 2)
+    arr_mult = np.exp(s_arr * z[1] - s_arr**2 / 2)
+    if sa.internal_level_on and (s_dep or s_arr):
+        rate_mult, dest_d = level_shocked_destinations(sa.dest, k.states.region_index, dep_mult, arr_mult)
+    else:
+        rate_mult, dest_d = np.ones((draws, S)), None
+    rate_mult = rate_mult.astype(dtype)
+    dest_d = None if dest_d is None else dest_d.astype(dtype)
+    intl_sd = float(lv.get("international_sd", 0.0)) if sa.international_level_on else 0.0
+    intl_level = rng.standard_normal(draws) * intl_sd  # persons a year, national
+    pshare = k.base.sum(axis=(1, 2)) / k.base.sum()
+    sched = rogers_castro_shares(np.arange(AGES), k.spec["internal_migration"]["rogers_castro"])
+    intl_shape = (pshare[:, None, None] * np.broadcast_to(sched / 2, (2, AGES))[None]).astype(dtype)  # (S, 2, A)
     base = k.base.astype(dtype)
     out_rate = sa.out_rate.astype(dtype)
     asfr = sa.asfr.astype(dtype)
@@ -119,9 +176,10 @@ def run_draws(k: KazakhstanInputs, sa: ScenarioArrays, draws: int, *, seed: int 
             lambda t, sl=sl: sx_all[t, sl],
             lambda t, sl=sl: asfr[t][None] * tfr_dev[t, sl].astype(dtype)[:, None, None],
             sa.srb,
-            lambda t, sl=sl: out_rate[None] * mig_int[t, sl][:, :, None, None],
-            sa.dest,
-            lambda t, sl=sl: intl[t][None] * mig_intl[t, sl][:, None, None, None],
+            lambda t, sl=sl: out_rate[None] * (mig_int[t, sl] * rate_mult[sl])[:, :, None, None],
+            sa.dest if dest_d is None else (lambda t, sl=sl: dest_d[sl]),
+            lambda t, sl=sl: (intl[t][None] * mig_intl[t, sl][:, None, None, None]
+                              + intl_level[sl].astype(dtype)[:, None, None, None] * intl_shape[None]),
             migration=timing,
             keep=keep,
         ))

@@ -215,3 +215,32 @@ def backtest(base_year: int = 2015, to: int = 2023, draws: int = 200, spec: dict
         "lower80": q[1], "upper80": q[2], "in80": (actual >= q[1]) & (actual <= q[2]),
         "lower95": q[0], "upper95": q[3], "in95": (actual >= q[0]) & (actual <= q[3]),
     })
+
+
+def interval_score(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, alpha: float) -> np.ndarray:
+    """Gneiting & Raftery (2007) interval score of a central (1 − alpha) interval, per unit (lower is better)."""
+    return (upper - lower) + 2 / alpha * np.maximum(lower - actual, 0) + 2 / alpha * np.maximum(actual - upper, 0)
+
+
+def calibrate_migration_level(sigmas=(0.0, 0.06, 0.08, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.18, 0.20),
+                              draws: int = 1000, spec: dict | None = None) -> pl.DataFrame:
+    """Backtest coverage and interval scores for candidate migration-level sigmas (departures and arrivals alike),
+    on common random numbers (same seed for every sigma). Interval scores are divided by the actual population
+    and averaged over units (percent)."""
+    import copy
+
+    spec = spec or read_spec()
+    rows = []
+    for sig in sigmas:
+        sp = copy.deepcopy(spec)
+        sp["uncertainty"].setdefault("migration_level", {}).update(departures_sigma=float(sig), arrivals_sigma=float(sig))
+        b = backtest(draws=draws, spec=sp)
+        y = b["actual"].to_numpy()
+        rows.append({
+            "sigma": float(sig), "units": b.height, "in80": int(b["in80"].sum()), "in95": int(b["in95"].sum()),
+            "coverage80": float(b["in80"].mean()), "coverage95": float(b["in95"].mean()),
+            "interval_score80_pct": float(np.mean(interval_score(y, b["lower80"].to_numpy(), b["upper80"].to_numpy(), 0.2) / y) * 100),
+            "interval_score95_pct": float(np.mean(interval_score(y, b["lower95"].to_numpy(), b["upper95"].to_numpy(), 0.05) / y) * 100),
+            "mean_width80_pct": float(((b["upper80"] - b["lower80"]) / b["projected"]).mean() * 100),
+        })
+    return pl.DataFrame(rows)
