@@ -13,7 +13,7 @@ Probabilistic draws (vectorised over D trajectories, built step by step):
   horizon: each region's departures to other regions × exp(σ·z₁ − σ²/2) and its attractiveness as a destination
   × exp(σ·z₂ − σ²/2) (origins' destination shares renormalised, so internal flows still sum to zero), and a
   national net international migration level N(0, sd²) persons a year added to the scenario's counts, spread over
-  states by population and over ages by the Rogers–Castro schedule. A persistent multiplier on *gross* flows
+  cells in proportion to base population × the Rogers–Castro intensity of the age. A persistent multiplier on *gross* flows
   moves a region's *net* migration by about σ·√(arrivals² + departures²) a year, of either sign — unlike a
   multiplier on the net figure, which could not change its sign nor move a region whose net is near zero.
 """
@@ -156,9 +156,10 @@ def run_draws(k: KazakhstanInputs, sa: ScenarioArrays, draws: int, *, seed: int 
     dest_d = None if dest_d is None else dest_d.astype(dtype)
     intl_sd = float(lv.get("international_sd", 0.0)) if sa.international_level_on else 0.0
     intl_level = rng.standard_normal(draws) * intl_sd  # persons a year, national
-    pshare = k.base.sum(axis=(1, 2)) / k.base.sum()
+    # spread over cells as a rate: ∝ base population × Rogers–Castro intensity (so old, thin cohorts get little)
     sched = rogers_castro_shares(np.arange(AGES), k.spec["internal_migration"]["rogers_castro"])
-    intl_shape = (pshare[:, None, None] * np.broadcast_to(sched / 2, (2, AGES))[None]).astype(dtype)  # (S, 2, A)
+    w = k.base * sched[None, None, :]
+    intl_shape = (w / w.sum()).astype(dtype)  # (S, 2, A), sums to 1
     base = k.base.astype(dtype)
     out_rate = sa.out_rate.astype(dtype)
     asfr = sa.asfr.astype(dtype)

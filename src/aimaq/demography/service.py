@@ -12,75 +12,118 @@ import polars as pl
 
 from aimaq.demography.kazakhstan import KazakhstanInputs, build_kazakhstan_inputs, read_spec
 from aimaq.demography.scenarios import run_deterministic, run_draws, scenario_arrays
-from aimaq.errors import SpecError
+from aimaq.errors import ComputationError, SpecError
 
-NATIONAL_CODE = "00"
+NATIONAL_CODE = "000000000"  # KATO code of the country
 NATIONAL_NAME = "Республика Казахстан"
+AREAS = ("total", "urban", "rural")
 
 
 @dataclass
 class ForecastResult:
     scenario: str
-    summary: pl.DataFrame  # region × year: population, intervals, urban share
+    summary: pl.DataFrame  # region × year (area total): population, intervals, urban share
     population: pl.DataFrame  # region × area × sex × age × year (deterministic)
-    indicators: pl.DataFrame  # national indicators by year
+    indicators: pl.DataFrame  # country and regions × year: urban share, 65+, dependency ratios
     decomposition: pl.DataFrame  # growth components by region, base → last year
     comparison: pl.DataFrame  # against the review's forecast
     notes: list[str] = field(default_factory=list)
+    areas: pl.DataFrame | None = None  # region × area (total/urban/rural) × year with intervals
+    base_year: int = 0
+    to: int = 0
+    draws: int = 0
+    seed: int = 0
+    levers: dict = field(default_factory=dict)
+    spec: dict = field(default_factory=dict)
+
+
+def _membership(k: KazakhstanInputs) -> np.ndarray:
+    m = np.zeros((k.states.n, k.regions.height))
+    m[np.arange(k.states.n), k.states.region_index] = 1.0
+    return m
 
 
 def _region_sum(k: KazakhstanInputs, per_state: np.ndarray) -> np.ndarray:
     """(…, S) → (…, R)."""
-    m = np.zeros((k.states.n, k.regions.height))
-    m[np.arange(k.states.n), k.states.region_index] = 1.0
-    return np.asarray(per_state, dtype=float) @ m
+    return np.asarray(per_state, dtype=float) @ _membership(k)
+
+
+def region_katos(k: KazakhstanInputs) -> list[str]:
+    return [str(c) for c in k.regions["kato"].to_list()]
+
+
+def normalise_levers(levers: dict | None) -> dict:
+    """Lever region keys as 2-digit spec codes (accepts KATO codes «470000000» too)."""
+    from aimaq.demography.kazakhstan import read_regions
+
+    if not levers:
+        return {}
+    regions = read_regions()
+    by_kato = dict(zip([str(x) for x in regions["kato"].to_list()], regions["code"].to_list()))
+    out = {}
+    for lever, changes in levers.items():
+        out[lever] = {by_kato.get(str(c), str(c)): float(x) for c, x in changes.items()}
+    return out
 
 
 def run_forecast(scenario: str = "medium", to: int | None = None, draws: int = 0, levers: dict | None = None,
-                 spec: dict | None = None) -> ForecastResult:
+                 spec: dict | None = None, seed: int | None = None) -> ForecastResult:
     spec = spec or read_spec()
     to = to or spec["horizon"]
     if to <= spec["base_year"]:
         raise SpecError(f"--to must be after the base year {spec['base_year']}")
+    if draws < 0:
+        raise SpecError("draws must be 0 or more")
+    seed = int(spec["uncertainty"]["seed"] if seed is None else seed)
+    levers = normalise_levers(levers)
     k = build_kazakhstan_inputs(spec, horizon=to)
     sa = scenario_arrays(k, scenario, levers)
     det = run_deterministic(k, sa)
     years = np.arange(spec["base_year"], to + 1)
     names = k.regions["name_ru"].to_list()
-    codes = k.regions["code"].to_list()
+    codes = region_katos(k)
+    urban = k.states.urban.astype(float)
     tot_state = det.pop.sum(axis=(-2, -1))  # (T+1, S)
-    urban_state = tot_state * k.states.urban
-    reg = _region_sum(k, tot_state)
-    reg_urban = _region_sum(k, urban_state)
-    rows = {"region_code": [], "region": [], "year": [], "scenario": [], "population": [], "urban_share": []}
-    for j, (c, n) in enumerate([(NATIONAL_CODE, NATIONAL_NAME)] + list(zip(codes, names))):
-        p = reg.sum(1) if j == 0 else reg[:, j - 1]
-        u = reg_urban.sum(1) if j == 0 else reg_urban[:, j - 1]
-        rows["region_code"] += [c] * len(years)
-        rows["region"] += [n] * len(years)
-        rows["year"] += years.tolist()
-        rows["scenario"] += [scenario] * len(years)
-        rows["population"] += p.tolist()
-        rows["urban_share"] += (u / p).tolist()
-    summary = pl.DataFrame(rows)
+    by_area = {"total": tot_state, "urban": tot_state * urban, "rural": tot_state * (1 - urban)}
+    reg = {a: _region_sum(k, v) for a, v in by_area.items()}  # (T+1, R)
+    allr = {a: np.concatenate([v.sum(1, keepdims=True), v], axis=1) for a, v in reg.items()}  # (T+1, 1+R)
+    allc = [NATIONAL_CODE] + codes
+    alln = [NATIONAL_NAME] + names
+    has_rural = np.r_[True, (k.regions["kind"] != "city").to_numpy()]
+    q = {}
     notes = list(k.notes) + det.notes
     if draws:
-        mc = run_draws(k, sa, draws)
-        tot = _region_sum(k, mc.pop.sum(axis=(-2, -1)))  # (T+1, D, R)
-        allp = np.concatenate([tot.sum(-1, keepdims=True), tot], axis=-1)  # (T+1, D, 1+R)
-        q = np.quantile(allp, [0.025, 0.1, 0.9, 0.975], axis=1)  # (4, T+1, 1+R)
-        summary = summary.with_columns(
-            lower95=pl.Series(q[0].T.ravel()), lower80=pl.Series(q[1].T.ravel()),
-            upper80=pl.Series(q[2].T.ravel()), upper95=pl.Series(q[3].T.ravel()))
-        notes += mc.notes + [f"intervals from {draws} trajectories (seed {spec['uncertainty']['seed']})"]
-    else:
-        summary = summary.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in ("lower95", "lower80", "upper80", "upper95")))
-    summary = summary.select("region_code", "region", "year", "scenario", "population", "lower80", "upper80",
-                             "urban_share", "lower95", "upper95")
-    assumed = set(k.regions.filter(pl.col("urban_share_source") == "assumption")["code"].to_list())
-    summary = summary.with_columns(urban_share_assumption=pl.col("region_code").is_in(list(assumed) + [NATIONAL_CODE]))
+        mc = run_draws(k, sa, draws, seed=seed)
+        st = mc.pop.sum(axis=(-2, -1))  # (T+1, D, S)
+        for a, w in (("total", 1.0), ("urban", urban), ("rural", 1 - urban)):
+            r = _region_sum(k, st * w)
+            allp = np.concatenate([r.sum(-1, keepdims=True), r], axis=-1)  # (T+1, D, 1+R)
+            q[a] = np.quantile(allp, [0.025, 0.1, 0.9, 0.975], axis=1)  # (4, T+1, 1+R)
+        notes += mc.notes + [f"intervals from {draws} trajectories (seed {seed})"]
+    assumed = set(k.regions.filter(pl.col("urban_share_source") == "assumption")["kato"].cast(pl.Utf8).to_list())
+    frames = []
+    T1 = years.size
+    for a in AREAS:
+        cols = [j for j in range(len(allc)) if a != "rural" or has_rural[j]]
+        n = len(cols)
+        pop = allr[a][:, cols]  # (T+1, n)
+        f = {
+            "region_code": np.repeat(np.array(allc)[cols], T1), "region": np.repeat(np.array(alln)[cols], T1),
+            "area": [a] * (n * T1), "year": np.tile(years, n), "scenario": [scenario] * (n * T1),
+            "population": pop.T.ravel(),
+        }
+        for i, c in enumerate(("lower95", "lower80", "upper80", "upper95")):
+            f[c] = q[a][i][:, cols].T.ravel() if draws else [None] * (n * T1)
+        f["urban_share"] = (allr["urban"][:, cols] / allr["total"][:, cols]).T.ravel() if a == "total" else [None] * (n * T1)
+        frames.append(pl.DataFrame(f, schema_overrides={c: pl.Float64 for c in ("lower95", "lower80", "upper80", "upper95", "urban_share")}))
+    areas = pl.concat(frames).select(
+        "region_code", "region", "area", "year", "scenario", "population", "lower80", "upper80", "urban_share",
+        "lower95", "upper95").with_columns(
+        urban_share_assumption=pl.col("region_code").is_in(sorted(assumed) + [NATIONAL_CODE]))
+    summary = areas.filter(pl.col("area") == "total").drop("area")
     return ForecastResult(scenario, summary, _population_frame(k, det.pop, years), _indicators(k, det.pop, years),
-                          _decomposition(k, det), _comparison(k, summary, spec), notes)
+                          _decomposition(k, det, years), _comparison(k, summary, spec, det), notes, areas,
+                          int(years[0]), int(to), int(draws), seed, levers, spec)
 
 
 def _population_frame(k, pop, years) -> pl.DataFrame:
@@ -88,7 +131,7 @@ def _population_frame(k, pop, years) -> pl.DataFrame:
     idx = np.indices((T1, S, X, A)).reshape(4, -1)
     reg = k.states.region_index[idx[1]]
     return pl.DataFrame({
-        "region_code": np.array(k.regions["code"].to_list())[reg],
+        "region_code": np.array(region_katos(k))[reg],
         "area": np.where(k.states.urban[idx[1]], "urban", "rural"),
         "sex": np.array(["male", "female"])[idx[2]],
         "age": idx[3],
@@ -98,79 +141,119 @@ def _population_frame(k, pop, years) -> pl.DataFrame:
 
 
 def _indicators(k, pop, years) -> pl.DataFrame:
+    """Country and every region × year: population, urban share, share 65+, dependency ratios."""
     ind = k.spec["indicators"]
-    nat = pop.sum(1)  # (T+1, 2, A)
-    total = nat.sum(axis=(1, 2))
+    m = _membership(k)
+    reg = np.einsum("tsxa,sr->trxa", pop, m)  # (T+1, R, 2, A)
+    urb = (pop.sum(axis=(2, 3)) * k.states.urban) @ m  # (T+1, R)
+    reg = np.concatenate([reg.sum(1, keepdims=True), reg], axis=1)  # (T+1, 1+R, 2, A)
+    urb = np.concatenate([urb.sum(1, keepdims=True), urb], axis=1)
     ages = np.arange(pop.shape[-1])
-    old = nat[:, :, ages >= ind["old_age"]].sum(axis=(1, 2))
+    total = reg.sum(axis=(2, 3))
+    old = reg[..., ages >= ind["old_age"]].sum(axis=(2, 3))
     lo, hi = ind["working_age_standard"]
-    wa_std = nat[:, :, (ages >= lo) & (ages <= hi)].sum(axis=(1, 2))
-    wa_nat = sum(nat[:, s, (ages >= a) & (ages <= b)].sum(-1) for s, (a, b) in
+    wa_std = reg[..., (ages >= lo) & (ages <= hi)].sum(axis=(2, 3))
+    wa_nat = sum(reg[:, :, s, (ages >= a) & (ages <= b)].sum(-1) for s, (a, b) in
                  enumerate((ind["working_age_national"]["male"], ind["working_age_national"]["female"])))
-    urban = (pop.sum(axis=(2, 3)) * k.states.urban).sum(1)
+    codes = [NATIONAL_CODE] + region_katos(k)
+    n, T1 = len(codes), years.size
+    tr = lambda x: x.T.ravel()  # noqa: E731  (T+1, n) → region-major rows
     return pl.DataFrame({
-        "year": years, "population": total, "urban_share": urban / total, "share_65plus": old / total,
-        "dependency_15_64": (total - wa_std) / wa_std, "dependency_national": (total - wa_nat) / wa_nat,
+        "region_code": np.repeat(codes, T1), "year": np.tile(years, n), "population": tr(total),
+        "urban_share": tr(urb / total), "share_65plus": tr(old / total),
+        "dependency_15_64": tr((total - wa_std) / wa_std), "dependency_national": tr((total - wa_nat) / wa_nat),
     })
 
 
-def _decomposition(k, det) -> pl.DataFrame:
+def _decomposition(k, det, years) -> pl.DataFrame:
     d = det.decomposition()
     cols = {key: _region_sum(k, v) for key, v in d.items()}
-    return pl.DataFrame({"region_code": k.regions["code"].to_list(), "region": k.regions["name_ru"].to_list(),
-                         **{key: v for key, v in cols.items()}})
+    cols = {key: np.r_[v.sum(), v] for key, v in cols.items()}
+    return pl.DataFrame({"region_code": [NATIONAL_CODE] + region_katos(k),
+                         "region": [NATIONAL_NAME] + k.regions["name_ru"].to_list(),
+                         "from_year": int(years[0]), "to_year": int(years[-1]), **cols})
 
 
-def _comparison(k, summary: pl.DataFrame, spec: dict) -> pl.DataFrame:
+def _comparison(k, summary: pl.DataFrame, spec: dict, det) -> pl.DataFrame:
+    """Our run against the review's forecast (spec `comparison`): value, difference and the reason. Rows only for
+    what the run reaches (the comparison year must be within the horizon)."""
     c = spec["comparison"]
     y = c["year"]
     base = spec["base_year"]
     get = lambda code, year: summary.filter((pl.col("region_code") == code) & (pl.col("year") == year))  # noqa: E731
     rows = []
-    if get(NATIONAL_CODE, y).height:
-        p = get(NATIONAL_CODE, y)["population"][0]
-        rows.append(("population_total", c["population_total"], p, p - c["population_total"],
-                     "WPP 2024 fertility, national mortality, WPP international migration (near zero); base 1 Jan 2023 (19.77 M); 1 Jan of the year"))
-        u = get(NATIONAL_CODE, y)["urban_share"][0]
-        lo, hi = c["urban_share"]
-        rows.append(("urban_share", (lo + hi) / 2, u, u - (lo + hi) / 2,
-                     f"review gives {lo:.1%}–{hi:.1%}; ours depends on assumed oblast urban shares and the assumed rural→urban rate {spec['internal_migration']['rural_to_urban_rate']:.1%}/yr"))
-        for code, g in c["growth_by_2030"].items():
-            p0 = get(str(code), base)["population"][0]
-            p1 = get(str(code), y)["population"][0]
-            ours = p1 / p0 - 1
-            rows.append((f"growth_{code}", g, ours, ours - g,
-                         "internal migration held at the 2022–2024 mean rates (IPF flows); regional fertility from child-woman ratios"))
-    return pl.DataFrame(rows, schema=["measure", "review", "aimaq", "difference", "why"], orient="row")
+    if not get(NATIONAL_CODE, y).height:
+        return pl.DataFrame(schema={"measure": pl.Utf8, "label": pl.Utf8, "review": pl.Float64, "aimaq": pl.Float64,
+                                    "difference": pl.Float64, "why": pl.Utf8})
+    steps = y - base
+    comp = {key: _region_sum(k, getattr(det, key)[:steps].sum(0)) for key in
+            ("births", "deaths", "internal_in", "internal_out", "international")}
+    p = get(NATIONAL_CODE, y)["population"][0]
+    p0 = get(NATIONAL_CODE, base)["population"][0]
+    ni = (comp["births"] - comp["deaths"]).sum()
+    rows.append(("population_total", f"Население на 1 января {y}", c["population_total"], p, p - c["population_total"],
+                 f"base 1 Jan {base} {p0 / 1e6:.2f} M; {base}–{y}: natural increase {ni / 1e3:+,.0f}k (WPP 2024 "
+                 f"fertility, national mortality at e0 {spec['national']['e0_both_2023']}), international migration "
+                 f"{comp['international'].sum() / 1e3:+,.0f}k (WPP 2024, near zero); the review's method is not given"))
+    u = get(NATIONAL_CODE, y)["urban_share"][0]
+    lo, hi = c["urban_share"]
+    rows.append(("urban_share", f"Доля городского населения, {y}", (lo + hi) / 2, u, u - (lo + hi) / 2,
+                 f"review gives {lo:.1%}–{hi:.1%} (difference to the midpoint); ours rests on assumed oblast urban "
+                 f"shares (A1) and the assumed rural→urban rate {spec['internal_migration']['rural_to_urban_rate']:.1%}/yr (A8)"))
+    codes = k.regions["code"].to_list()
+    katos = region_katos(k)
+    names = k.regions["name_ru"].to_list()
+    for code, g in c["growth_by_2030"].items():
+        i = codes.index(str(code))
+        r0 = get(katos[i], base)["population"][0]
+        r1 = get(katos[i], y)["population"][0]
+        ours = r1 / r0 - 1
+        nat = (comp["births"] - comp["deaths"])[i] / r0
+        mig = (comp["internal_in"] - comp["internal_out"])[i] / r0
+        intl = comp["international"][i] / r0
+        rows.append((f"growth_{katos[i]}", f"Прирост населения {names[i]}, {base}–{y}", g, ours, ours - g,
+                     f"ours: natural increase {nat:+.1%}, internal migration {mig:+.1%}, international {intl:+.1%} of "
+                     f"the {base} population; internal migration held at the 2022–2024 mean rates (IPF flows, A7), "
+                     f"regional fertility from child-woman ratios (A4)"))
+    return pl.DataFrame(rows, schema=["measure", "label", "review", "aimaq", "difference", "why"], orient="row")
 
 
-def pyramid_figure(result: ForecastResult, region_code: str | None, year: int, path) -> None:
-    """Population pyramid (matplotlib) of a region (None = country) in `year`, saved to `path`."""
+def pyramid_figure(population, region_code: str | None, year: int, path, title: str | None = None) -> None:
+    """Population pyramid of a region (None or the country's code = country) on 1 January `year`, written to
+    `path` (PNG; matplotlib with the Agg backend). `population` is a ForecastResult or its `population` frame
+    (region_code, area, sex, age, year, population)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    f = result.population.filter(pl.col("year") == year)
-    if region_code:
+    frame = population.population if isinstance(population, ForecastResult) else population
+    f = frame.filter(pl.col("year") == year)
+    if region_code and region_code != NATIONAL_CODE:
         f = f.filter(pl.col("region_code") == region_code)
+    if f.is_empty():
+        raise ComputationError(f"no population for region {region_code or NATIONAL_CODE} on 1 January {year}")
     g = f.group_by("sex", "age").agg(pl.col("population").sum()).sort("age")
     men = g.filter(pl.col("sex") == "male")["population"].to_numpy()
     women = g.filter(pl.col("sex") == "female")["population"].to_numpy()
     ages = np.arange(men.size)
     fig, ax = plt.subplots(figsize=(6, 7))
-    ax.barh(ages, -men / 1000, color="#4a78a8", label="мужчины")
-    ax.barh(ages, women / 1000, color="#c8504b", label="женщины")
+    ax.barh(ages, -men / 1000, height=1.0, color="#4a78a8", label="мужчины")
+    ax.barh(ages, women / 1000, height=1.0, color="#c8504b", label="женщины")
+    lim = max(men.max(), women.max()) / 1000 * 1.05
+    ax.set_xlim(-lim, lim)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):g}"))
     ax.set_xlabel("тыс. человек")
-    ax.set_ylabel("возраст")
-    ax.set_title(f"Половозрастная пирамида, {region_code or 'Казахстан'}, 1 января {year}")
-    ax.legend()
+    ax.set_ylabel("возраст (100 = 100+)")
+    ax.set_title(title or f"Половозрастная пирамида, {region_code or 'Казахстан'}, 1 января {year}")
+    ax.legend(loc="upper right")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
 
 
-def backtest(base_year: int = 2015, to: int = 2023, draws: int = 200, spec: dict | None = None) -> pl.DataFrame:
+def backtest(base_year: int = 2015, to: int = 2023, draws: int = 1000, spec: dict | None = None,
+             seed: int | None = None) -> pl.DataFrame:
     """Project from 1 Jan `base_year` to 1 Jan `to` and compare with the BNS regional series, on the 2015
     map (16 units: Shymkent in Turkestan, Abai in East Kazakhstan, Zhetisu in Almaty oblast, Ulytau in
     Karaganda). The 2015 totals of the merged units are split by their 2023 shares; internal migration rates are
@@ -199,7 +282,7 @@ def backtest(base_year: int = 2015, to: int = 2023, draws: int = 200, spec: dict
     k = build_kazakhstan_inputs(spec, base_year=base_year, horizon=to, base_override=base)
     sa = scenario_arrays(k, "medium")
     det = run_deterministic(k, sa)
-    mc = run_draws(k, sa, draws)
+    mc = run_draws(k, sa, draws, seed=seed)
     m = np.zeros((k.states.n, len(units)))
     for s in range(k.states.n):
         m[s, units.index(parents[k.states.region_index[s]])] = 1.0
@@ -209,8 +292,9 @@ def backtest(base_year: int = 2015, to: int = 2023, draws: int = 200, spec: dict
     actual = np.array([series.filter(pl.col("name").is_in([parent_name[c] for c, p in zip(codes, parents) if p == u])
                                      & (pl.col("year") == to))["pop"].sum() for u in units])
     err = proj / actual - 1
+    kato = dict(zip(codes, [str(x) for x in regions["kato"].to_list()]))
     return pl.DataFrame({
-        "unit_code": units, "unit": [parent_name[u] for u in units], "base": [tot_base[[p == u for p in parents]].sum() for u in units],
+        "unit_code": [kato[u] for u in units], "unit": [parent_name[u] for u in units], "base": [tot_base[[p == u for p in parents]].sum() for u in units],
         "actual": actual, "projected": proj, "error_pct": 100 * err,
         "lower80": q[1], "upper80": q[2], "in80": (actual >= q[1]) & (actual <= q[2]),
         "lower95": q[0], "upper95": q[3], "in95": (actual >= q[0]) & (actual <= q[3]),
