@@ -1,0 +1,126 @@
+"""`aimaq rating ...`: the city quality-of-life rating (review section 1.3)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Optional
+
+import polars as pl
+import typer
+
+from aimaq.cli.output import Format, emit
+
+sub = typer.Typer(help="Рейтинг качества жизни в городах / City quality-of-life rating (0–10).", no_args_is_help=True)
+
+
+class Source(str, enum.Enum):
+    published = "published"
+    computed = "computed"
+
+
+def _con(read_only: bool = False):
+    from aimaq.settings import get_settings
+    from aimaq.store.db import connect
+
+    return connect(get_settings().db_path, read_only=read_only)
+
+
+def _label(synthetic: bool) -> str:
+    return " — СИНТЕТИЧЕСКИЕ ДАННЫЕ / synthetic data" if synthetic else ""
+
+
+@sub.command("compute")
+def compute(
+    year: int = typer.Option(..., "--year", help="Год рейтинга / rating year"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Compute the rating of YEAR under its spec (and YEAR−1 under both specs) and store it; prints the scores."""
+    from aimaq.rating.service import compute_rating, show_rating
+
+    con = _con()
+    info = compute_rating(con, year)
+    frame = show_rating(con, year, "computed")
+    emit(frame, fmt, title=f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f}){_label(info['synthetic'])}")
+
+
+@sub.command("show")
+def show(
+    year: int = typer.Option(..., "--year"),
+    source: Source = typer.Option(Source.published, "--source",
+                                  help="published: Table 2 of the review; computed: the latest `rating compute`"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Rank, city, score, previous year's score, change in points and %."""
+    from aimaq.rating.service import show_rating
+
+    frame = show_rating(_con(), year, source.value)
+    synthetic = bool(frame["synthetic"].any())
+    emit(frame, fmt, title=f"Рейтинг качества жизни {year} ({source.value}){_label(synthetic)}")
+
+
+@sub.command("summary")
+def summary(
+    year: int = typer.Option(..., "--year"),
+    source: Source = typer.Option(Source.published, "--source"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Mean score and its change, leaders, bottom five, cities over the threshold."""
+    from aimaq.rating.service import rating_summary
+
+    s = rating_summary(_con(), year, source.value)
+    rows = [
+        ("Год / year", str(s["year"])), ("Источник / source", s["source"]), ("Городов / cities", str(s["cities"])),
+        ("Средний балл / mean", f"{s['mean']:.2f}"),
+        ("Средний балл год назад / previous mean", "" if s["previous_mean"] is None else f"{s['previous_mean']:.2f}"),
+        ("Изменение, пунктов / change, points",
+         "" if s["mean_change_points"] is None else f"{s['mean_change_points']:+.2f}"),
+        ("Изменение, % / change, %", "" if s["mean_change_pct"] is None else f"{s['mean_change_pct']:+.1f}"),
+        ("Лидеры / leaders", ", ".join(s["leaders"])),
+        ("Нижние строчки / bottom five", ", ".join(s["bottom"])),
+        (f"Городов с баллом ≥ {s['threshold']:g} / cities over the threshold", str(s["over_threshold"])),
+        ("Синтетические данные / synthetic", "да" if s["synthetic"] else "нет"),
+    ]
+    emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt,
+         title=f"Рейтинг {year}: итоги{_label(s['synthetic'])}")
+
+
+@sub.command("change")
+def change(
+    year: int = typer.Option(..., "--year"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Change against YEAR−1 split into a data effect and a methodology effect (computed results)."""
+    from aimaq.rating.service import change_decomposition
+
+    frame = change_decomposition(_con(), year)
+    emit(frame, fmt, title=f"Изменение {year - 1}→{year}: эффект данных и методики{_label(bool(frame['synthetic'].any()))}")
+
+
+@sub.command("uncertainty")
+def uncertainty(
+    year: int = typer.Option(..., "--year"),
+    n: int = typer.Option(200, "--n", help="Число прогонов Монте-Карло / Monte Carlo draws"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Rank and score intervals over the spec's uncertain inputs (weights, normalisation, survey bootstrap)."""
+    from aimaq.rating.service import rating_uncertainty
+
+    frame = rating_uncertainty(_con(), year, n, seed)
+    emit(frame, fmt, title=f"Рейтинг {year}: неопределённость (n={n}){_label(bool(frame['synthetic'].any()))}")
+
+
+@sub.command("riskmap")
+def riskmap(
+    year: int = typer.Option(..., "--year"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """Table 3: survey items by their 26-city mean score in four quadrants."""
+    from aimaq.rating.service import rating_riskmap
+
+    frame = rating_riskmap(_con(), year)
+    emit(frame, fmt, title=f"Карта городских рисков {year}{_label(bool(frame['synthetic'].any()))}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sub, name="rating")
