@@ -88,10 +88,23 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
             if k not in targets:
                 targets[k] = v
                 notes_by_region[k] = f"not published for {year}; {other} figure used"
-    city_target = spec.get("city_target_pct", {}).get(str(year), national.get("cities"))
-    if city_target is None:  # keep the cities' offset of the nearest year that has a cities figure
-        city_target = next(iter(spec.get("city_target_pct", {}).values()), None)
-    inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec, city_target_pct=city_target)
+    city_targets = {int(k): float(v) for k, v in (spec.get("city_target_pct") or {}).items()}
+    city_target = city_targets.get(year, national.get("cities"))
+    city_offset = None
+    if city_target is None and city_targets:
+        # no cities' figure for this year: keep the cities' offset of the nearest year that has one, so that the
+        # inventories of successive years stay nested (same draws, same offsets, only the regional theta moves)
+        ref_year = min(city_targets, key=lambda y: abs(y - year))
+        city_offset = _stored_city_offset(con, ref_year, seed, spec)
+        if city_offset is None:
+            ref_targets, _ = published_targets(ref_year)
+            ref = generate_inventory(settlements, catalogue, ref_targets, ref_year, seed=seed, spec=spec,
+                                     city_target_pct=city_targets[ref_year])
+            city_offset = ref.city_offset
+    inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
+                             city_target_pct=city_target, city_offset=city_offset)
+    if city_target is None and city_offset is not None:
+        inv.notes.append(f"cities' offset {city_offset:.3f} kept from the calibration of {ref_year}")
 
     con.execute("BEGIN TRANSACTION")
     try:
@@ -129,6 +142,16 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
     if compute:
         out["coverage_run_id"] = compute_coverage(con, year, edition=edition).run_id
     return out
+
+
+def _stored_city_offset(con, year: int, seed: int, spec: dict) -> float | None:
+    rows = con.execute("""SELECT params FROM srs_run WHERE kind = 'synthetic_inventory' AND year = ?
+                          ORDER BY run_id DESC""", [year]).fetchall()
+    for (params,) in rows:
+        p = json.loads(params or "{}")
+        if p.get("seed") == seed and p.get("synthetic_spec") == f"{spec['name']}:{spec['version']}":
+            return p.get("city_offset")
+    return None
 
 
 def _new_run(con, kind: str, year: int, catalogue: Catalogue, synthetic: bool, params: dict, notes: str = "") -> int:
@@ -278,3 +301,166 @@ def gaps(con: duckdb.DuckDBPyConnection, kato: str, year: int, *, edition: str =
             raise UnknownNameError("settlement", kato, names[:5])
     frame = gap_list(settlements, load_facilities(con, year), load_levels(con, catalogue, year), catalogue, [kato])
     return frame.with_columns(year=pl.lit(year))
+
+
+# --- budget plan --------------------------------------------------------------------------------------------
+@dataclass
+class PlanResult:
+    run_id: int
+    summary: pl.DataFrame     # method, objective, n_projects, cost_mln, gain, gain_per_bn_tenge, status, mip_gap
+    projects: pl.DataFrame    # method, kato, name_ru, item, cost_mln, gain_alone, gain_per_bn_tenge
+
+
+def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, *, objective: str = "popweighted",
+                threshold_pct: float = 70.0, region: str | None = None, edition: str = DEFAULT_EDITION,
+                spillover: bool = True, time_limit_s: float = 60.0) -> PlanResult:
+    """Choose projects (missing item × settlement) within `budget_tenge` maximising the population-weighted
+    coverage gain (objective 'popweighted', pp) or the number of settlements lifted to ≥ threshold_pct
+    ('threshold'); exact integer program with HiGHS beside a greedy plan. Writes srs_run (kind plan) and
+    srs_plan_project (both methods)."""
+    from aimaq.standards.optimise import build_problem, plan_table, solve_greedy, solve_ilp
+
+    if budget_tenge <= 0:
+        raise ComputationError("the budget must be positive")
+    catalogue = load_catalogue(edition)
+    settlements = load_settlements(con)
+    facilities = load_facilities(con, year)
+    levels = load_levels(con, catalogue, year)
+    if facilities.is_empty() and levels.is_empty():
+        raise ComputationError(f"no facility inventory or service levels for {year}")
+    cm = evaluate(settlements, facilities, levels, catalogue)
+    mask = None
+    if region:
+        reg = resolve_territory(con, region, "region")
+        mask = (settlements["region_kato"] == reg).to_numpy()
+    problem = build_problem(cm, settlements, catalogue, threshold_pct=threshold_pct if objective == "threshold" else None,
+                            spillover=spillover, candidates=mask)
+    budget_mln = budget_tenge / 1e6
+    ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s)
+    greedy = solve_greedy(problem, budget_mln, objective)
+    unit = "pp" if objective == "popweighted" else "settlements"
+    summary = pl.DataFrame({
+        "method": ["ilp", "greedy"], "objective": objective, "unit": unit,
+        "n_projects": [len(ilp.selected), len(greedy.selected)],
+        "cost_mln": [ilp.cost_mln, greedy.cost_mln],
+        "gain": [ilp.value, greedy.value],
+        "gain_per_bn_tenge": [ilp.gain_per_bn_tenge, greedy.gain_per_bn_tenge],
+        "status": [ilp.status, greedy.status],
+        "mip_gap": [ilp.mip_gap, None],
+    })
+    names = settlements.select("kato", "name_ru")
+    projects = pl.concat([plan_table(problem, ilp), plan_table(problem, greedy)]).join(names, on="kato", how="left")
+    synthetic = bool(facilities["synthetic"].any() or settlements["synthetic"].any())
+    run_id = _new_run(con, "plan", year, catalogue, synthetic,
+                      {"budget_tenge": budget_tenge, "objective": objective, "threshold_pct": threshold_pct,
+                       "region": region, "spillover": spillover, "ilp_status": ilp.status, "mip_gap": ilp.mip_gap,
+                       "gain_ilp": ilp.value, "gain_greedy": greedy.value})
+    rows = projects.select(pl.lit(run_id).alias("run_id"), "method", "kato", "item", "cost_mln",
+                           pl.col("gain_alone").alias("gain"))
+    con.register("_p", rows.to_arrow())
+    con.execute("INSERT INTO srs_plan_project SELECT * FROM _p")
+    con.unregister("_p")
+    return PlanResult(run_id, summary, projects.select("method", "kato", "name_ru", "item", "cost_mln", "gain_alone",
+                                                      "gain_per_bn_tenge"))
+
+
+def resolve_territory(con, name: str, level: str | None = None) -> str:
+    """A KATO code from a code or a name (any language, aliases) through the registry's name index."""
+    if name.isdigit() and len(name) == 9:
+        return name
+    from aimaq.territory.repository import load_name_index
+
+    return load_name_index(con).resolve(name, level=level).kato
+
+
+# --- facility import ----------------------------------------------------------------------------------------
+FACILITY_LAYOUT = ("kato", "facility", "lat", "lon", "name", "capacity", "wear_pct", "condition", "year_built")
+CONDITIONS = ("good", "satisfactory", "emergency")
+
+
+def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, edition: str = DEFAULT_EDITION,
+                      dry_run: bool = False) -> dict:
+    """Import a facility inventory for `year` from CSV/XLSX with columns kato, facility, lat, lon [, name,
+    capacity, wear_pct, condition, year_built]. Every row is checked (settlement code known, facility type in the
+    catalogue, coordinates in range, numbers, condition in good|satisfactory|emergency); any problem → nothing is
+    written (ValidationFailed lists them by row and column). Rows are appended with an import_batch record.
+    Service levels are ordinary observations: load them with `aimaq import` (indicator codes in docs/standards.md)."""
+    import hashlib
+    from pathlib import Path
+
+    from aimaq.ingest.readers import read_sheets
+    from aimaq.ingest.validate import Problem, column_letter, parse_number
+
+    path = Path(path)
+    catalogue = load_catalogue(edition)
+    types = {i.rule.facility for i in catalogue.items if i.rule.facility}
+    known = {r[0] for r in con.execute("SELECT kato FROM territory WHERE level = 'settlement'").fetchall()}
+    problems, records = [], []
+    for sheet in read_sheets(path):
+        header = [h.strip().lower() for h in sheet.header]
+        missing = [c for c in FACILITY_LAYOUT[:4] if c not in header]
+        if missing:
+            problems.append(Problem(str(path), sheet.name, 1, None, None, f"missing columns {missing}"))
+            continue
+        pos = {c: header.index(c) for c in FACILITY_LAYOUT if c in header}
+
+        def cell(cells, c):
+            i = pos.get(c)
+            return cells[i] if i is not None and i < len(cells) and cells[i] not in (None, "") else None
+
+        for rownum, cells in sheet.rows:
+            def bad(c, v, reason):
+                problems.append(Problem(str(path), sheet.name, rownum, column_letter(pos[c]) if c in pos else None,
+                                        None if v is None else str(v), reason))
+            rec = {"kato": cell(cells, "kato"), "facility": cell(cells, "facility"), "name": cell(cells, "name"),
+                   "condition": cell(cells, "condition")}
+            if rec["kato"] is not None:
+                rec["kato"] = str(rec["kato"]).strip()
+                if rec["kato"] not in known:
+                    bad("kato", rec["kato"], "unknown settlement code")
+            if rec["facility"] not in types:
+                bad("facility", rec["facility"], f"unknown facility type; known: {', '.join(sorted(types))}")
+            for c, lo, hi, required in (("lat", 40.0, 56.0, True), ("lon", 46.0, 88.0, True),
+                                        ("capacity", 0, float("inf"), False), ("wear_pct", 0, 100, False),
+                                        ("year_built", 1800, year, False)):
+                raw = cell(cells, c)
+                if raw is None:
+                    if required:
+                        bad(c, None, "required")
+                    rec[c] = None
+                    continue
+                v = parse_number(raw)
+                if v is None or not (lo <= v <= hi):
+                    bad(c, raw, f"not a number in [{lo:g}, {hi:g}]")
+                rec[c] = v
+            if rec["condition"] is not None and rec["condition"] not in CONDITIONS:
+                bad("condition", rec["condition"], f"expected one of {', '.join(CONDITIONS)}")
+            records.append(rec)
+    if problems:
+        raise ValidationFailed(problems)
+    if dry_run:
+        return {"rows": len(records), "dry_run": True}
+    frame = pl.DataFrame(records, schema={"kato": pl.Utf8, "facility": pl.Utf8, "name": pl.Utf8, "condition": pl.Utf8,
+                                          "lat": pl.Float64, "lon": pl.Float64, "capacity": pl.Float64,
+                                          "wear_pct": pl.Float64, "year_built": pl.Float64})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = con.execute(
+            """INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)
+               VALUES (?, ?, 'srs_facilities', ?, ?, 0, 0) RETURNING import_id""",
+            [str(path), hashlib.sha256(path.read_bytes()).hexdigest(), dt.datetime.now(), frame.height]).fetchone()[0]
+        first = con.execute("SELECT coalesce(max(facility_id), 0) FROM srs_facility WHERE inventory_year = ?",
+                            [year]).fetchone()[0]
+        frame = frame.with_columns(facility_id=pl.int_range(first + 1, first + 1 + frame.height, dtype=pl.Int64))
+        con.register("_f", frame.to_arrow())
+        con.execute("""INSERT INTO srs_facility (inventory_year, facility_id, kato, facility, name, lat, lon, capacity,
+                       wear_pct, condition, year_built, synthetic, import_id)
+                       SELECT ?, facility_id, kato, facility, name, lat, lon, capacity, wear_pct, condition,
+                              CAST(year_built AS INTEGER), FALSE, ? FROM _f""", [year, import_id])
+        con.unregister("_f")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    _register_indicators(con, catalogue)
+    return {"rows": frame.height, "import_id": import_id, "dry_run": False}

@@ -135,6 +135,7 @@ def generate_inventory(
     seed: int = 2023,
     spec: dict | None = None,
     city_target_pct: float | None = None,
+    city_offset: float | None = None,
 ) -> SyntheticInventory:
     """A synthetic inventory whose realised mean coverage per region equals `targets` (region_kato -> %).
 
@@ -149,7 +150,7 @@ def generate_inventory(
     has_target = np.array([rc in targets for rc in design.region_codes])
     target = np.array([targets.get(rc, np.nan) for rc in design.region_codes])
     theta = np.zeros(R)
-    city_offset = 1.5
+    city_offset = 1.5 if city_offset is None else float(city_offset)
     notes: list[str] = []
     missing = [rc for rc in design.region_codes if rc not in targets]
     if missing:
