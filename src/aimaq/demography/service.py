@@ -94,11 +94,12 @@ def run_forecast(scenario: str = "medium", to: int | None = None, draws: int = 0
     notes = list(k.notes) + det.notes
     if draws:
         mc = run_draws(k, sa, draws, seed=seed)
-        st = mc.pop.sum(axis=(-2, -1))  # (T+1, D, S)
+        st = mc.pop.sum(axis=(-2, -1), dtype=np.float64)  # (T+1, D, S)
         for a, w in (("total", 1.0), ("urban", urban), ("rural", 1 - urban)):
             r = _region_sum(k, st * w)
             allp = np.concatenate([r.sum(-1, keepdims=True), r], axis=-1)  # (T+1, D, 1+R)
             q[a] = np.quantile(allp, [0.025, 0.1, 0.9, 0.975], axis=1)  # (4, T+1, 1+R)
+            q[a][:, 0] = allr[a][0]  # the base population is known: no interval (float32 draws differ by ~0.1)
         notes += mc.notes + [f"intervals from {draws} trajectories (seed {seed})"]
     assumed = set(k.regions.filter(pl.col("urban_share_source") == "assumption")["kato"].cast(pl.Utf8).to_list())
     frames = []
@@ -192,14 +193,16 @@ def _comparison(k, summary: pl.DataFrame, spec: dict, det) -> pl.DataFrame:
     p0 = get(NATIONAL_CODE, base)["population"][0]
     ni = (comp["births"] - comp["deaths"]).sum()
     rows.append(("population_total", f"Население на 1 января {y}", c["population_total"], p, p - c["population_total"],
-                 f"base 1 Jan {base} {p0 / 1e6:.2f} M; {base}–{y}: natural increase {ni / 1e3:+,.0f}k (WPP 2024 "
-                 f"fertility, national mortality at e0 {spec['national']['e0_both_2023']}), international migration "
-                 f"{comp['international'].sum() / 1e3:+,.0f}k (WPP 2024, near zero); the review's method is not given"))
+                 f"база 1.01.{base}: {p0 / 1e6:.2f} млн; {base}–{y}: естественный прирост {ni / 1e3:+,.0f} тыс. "
+                 f"(рождаемость WPP 2024, смертность при e0 {spec['national']['e0_both_2023']}), внешняя миграция "
+                 f"{comp['international'].sum() / 1e3:+,.0f} тыс. (WPP 2024, около нуля); метод обзора не описан"
+                 .replace(",", " ")))
     u = get(NATIONAL_CODE, y)["urban_share"][0]
     lo, hi = c["urban_share"]
     rows.append(("urban_share", f"Доля городского населения, {y}", (lo + hi) / 2, u, u - (lo + hi) / 2,
-                 f"review gives {lo:.1%}–{hi:.1%} (difference to the midpoint); ours rests on assumed oblast urban "
-                 f"shares (A1) and the assumed rural→urban rate {spec['internal_migration']['rural_to_urban_rate']:.1%}/yr (A8)"))
+                 f"в обзоре {lo:.1%}–{hi:.1%} (разница с серединой); наша оценка опирается на допущенные доли "
+                 f"городского населения областей (A1) и допущенный переток село→город "
+                 f"{spec['internal_migration']['rural_to_urban_rate']:.1%} в год (A8)"))
     codes = k.regions["code"].to_list()
     katos = region_katos(k)
     names = k.regions["name_ru"].to_list()
@@ -212,9 +215,9 @@ def _comparison(k, summary: pl.DataFrame, spec: dict, det) -> pl.DataFrame:
         mig = (comp["internal_in"] - comp["internal_out"])[i] / r0
         intl = comp["international"][i] / r0
         rows.append((f"growth_{katos[i]}", f"Прирост населения {names[i]}, {base}–{y}", g, ours, ours - g,
-                     f"ours: natural increase {nat:+.1%}, internal migration {mig:+.1%}, international {intl:+.1%} of "
-                     f"the {base} population; internal migration held at the 2022–2024 mean rates (IPF flows, A7), "
-                     f"regional fertility from child-woman ratios (A4)"))
+                     f"у нас: естественный прирост {nat:+.1%}, внутренняя миграция {mig:+.1%}, внешняя {intl:+.1%} "
+                     f"от населения {base} г.; внутренняя миграция на среднем уровне 2022–2024 гг. (потоки IPF, A7), "
+                     f"рождаемость региона по отношению дети/женщины (A4)"))
     return pl.DataFrame(rows, schema=["measure", "label", "review", "aimaq", "difference", "why"], orient="row")
 
 
@@ -250,6 +253,15 @@ def pyramid_figure(population, region_code: str | None, year: int, path, title: 
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
+
+
+def _unit_name(regions: pl.DataFrame, unit: str) -> str:
+    """Russian name of a unit of the 2015 map: the parent region, with the regions later split from it."""
+    codes = regions["code"].to_list()
+    names = regions["name_ru"].to_list()
+    parents = regions["parent_2015"].cast(pl.Utf8).to_list()
+    others = [n for c, n, p in zip(codes, names, parents) if p == unit and c != unit]
+    return " + ".join([names[codes.index(unit)]] + others)
 
 
 def backtest(base_year: int = 2015, to: int = 2023, draws: int = 1000, spec: dict | None = None,
@@ -294,7 +306,7 @@ def backtest(base_year: int = 2015, to: int = 2023, draws: int = 1000, spec: dic
     err = proj / actual - 1
     kato = dict(zip(codes, [str(x) for x in regions["kato"].to_list()]))
     return pl.DataFrame({
-        "unit_code": [kato[u] for u in units], "unit": [parent_name[u] for u in units], "base": [tot_base[[p == u for p in parents]].sum() for u in units],
+        "unit_code": [kato[u] for u in units], "unit": [_unit_name(regions, u) for u in units], "base": [tot_base[[p == u for p in parents]].sum() for u in units],
         "actual": actual, "projected": proj, "error_pct": 100 * err,
         "lower80": q[1], "upper80": q[2], "in80": (actual >= q[1]) & (actual <= q[2]),
         "lower95": q[0], "upper95": q[3], "in95": (actual >= q[0]) & (actual <= q[3]),

@@ -1,0 +1,261 @@
+"""`aimaq forecast ...`: the demographic forecast (issue 5) — run and save, show, backtest, pyramid."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import polars as pl
+import typer
+
+from aimaq.cli.output import Format, emit
+
+sub = typer.Typer(help="Демографический прогноз / Demographic forecast: run, show, backtest, pyramid.",
+                  no_args_is_help=True)
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+_LEVER = re.compile(r"^\s*(?P<region>.+?)\s*=\s*(?P<value>[+-]?\d+(?:[.,]\d+)?)\s*%\s*$")
+
+
+def _open():
+    """The database at --db (created and migrated if needed)."""
+    from aimaq.store.db import connect
+
+    return connect()
+
+
+def _open_existing():
+    from aimaq.settings import get_settings
+    from aimaq.store.db import connect
+
+    path = get_settings().db_path
+    if str(path) != ":memory:" and not Path(path).exists():
+        from aimaq.errors import AimaqError
+
+        raise AimaqError(f"database {path} does not exist; run `aimaq forecast run` (or `aimaq demo`) first")
+    return connect(path)
+
+
+def resolve_region(con, text: str) -> tuple[str, str]:
+    """A region (or the country) named by KATO code, the spec's 2-digit code or a name as tables write it
+    («ВКО», «г. Алматы»); returns (KATO, Russian name). Uses the database's territory registry when it has one,
+    else the package's list of the 20 regions."""
+    from aimaq.demography.kazakhstan import read_regions
+    from aimaq.demography.service import NATIONAL_CODE, NATIONAL_NAME
+    from aimaq.errors import UnknownNameError
+
+    regions = read_regions()
+    names = {NATIONAL_CODE: NATIONAL_NAME, **dict(zip([str(x) for x in regions["kato"].to_list()],
+                                                       regions["name_ru"].to_list()))}
+    raw = str(text).strip()
+    if raw.isdigit():
+        code = raw
+        if len(raw) == 2:
+            code = dict(zip(regions["code"].to_list(), [str(x) for x in regions["kato"].to_list()])).get(raw, raw)
+        if code in names:
+            return code, names[code]
+        raise UnknownNameError("region code", raw, [], "the forecast covers the country (000000000) and 20 regions")
+    has_registry = con.execute("SELECT count(*) FROM territory WHERE level IN ('country', 'region')").fetchone()[0]
+    if has_registry:
+        from aimaq.territory.repository import load_name_index
+
+        cand = load_name_index(con).resolve(raw)
+        if cand.kato not in names:
+            raise UnknownNameError("region", raw, [], f"«{cand.name}» is a {cand.level}; the forecast covers the "
+                                   "country and its 20 regions")
+        return cand.kato, names[cand.kato]
+    key = {"вко": "630000000", "зко": "270000000", "ско": "590000000", "юко": "610000000"}.get(raw.casefold(), raw.casefold())
+    if key in names:
+        return key, names[key]
+    for i, row in enumerate(regions.iter_rows(named=True)):
+        spellings = {row[c] for c in ("name_ru", "name_kk", "name_en", "bns2023_name", "series_name", "migration_name")}
+        if key in {str(s).casefold() for s in spellings if s}:
+            return str(row["kato"]), row["name_ru"]
+    if key in {"казахстан", "республика казахстан", "kazakhstan", "қазақстан"}:
+        return NATIONAL_CODE, NATIONAL_NAME
+    raise UnknownNameError("region", raw, [], "no territory registry in this database: use a KATO code or a full "
+                           "region name (e.g. «Восточно-Казахстанская область», 630000000)")
+
+
+def parse_levers(con, levers: list[str]) -> dict:
+    """`REGION=+x%` (repeatable) → {"attractiveness": {KATO: x/100}}."""
+    from aimaq.errors import SpecError
+
+    out: dict[str, float] = {}
+    for text in levers or []:
+        m = _LEVER.match(text)
+        if not m:
+            raise SpecError(f"--lever {text!r}: expected REGION=+x% (e.g. «г. Астана=+10%», «470000000=-5%»)")
+        kato, _ = resolve_region(con, m["region"])
+        from aimaq.demography.service import NATIONAL_CODE
+
+        if kato == NATIONAL_CODE:
+            raise SpecError("--lever: the attractiveness lever applies to a region, not the country")
+        out[kato] = out.get(kato, 0.0) + float(m["value"].replace(",", ".")) / 100.0
+    return {"attractiveness": out} if out else {}
+
+
+def _fmt_value(measure: str, v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return ""
+    sign = "+" if signed else ""
+    if measure == "population_total":
+        return f"{v / 1e6:{sign}.2f} млн"
+    if measure == "urban_share":
+        return f"{v * 100:{sign}.1f}%" if not signed else f"{v * 100:+.1f} п.п."
+    return f"{v * 100:{sign}.1f}%" if not signed else f"{v * 100:+.1f} п.п."
+
+
+@sub.command("run")
+def run(
+    scenario: str = typer.Option("medium", "--scenario", "-s",
+                                 help="medium, high, low, zero_migration (no migration at all), no_international"),
+    to: Optional[int] = typer.Option(None, "--to", help="Last 1 January projected (default: the spec's horizon)"),
+    draws: int = typer.Option(200, "--draws", help="Trajectories for the 80/95% intervals (0: none)"),
+    lever: List[str] = typer.Option([], "--lever", help="Attractiveness lever REGION=+x% (repeatable)"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the trajectories (default: the spec's)"),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Compute a forecast from the package data and the spec, save it in the database, print the summary."""
+    from aimaq.demography.repository import save_forecast
+    from aimaq.demography.service import NATIONAL_CODE, run_forecast
+
+    con = _open()
+    try:
+        levers = parse_levers(con, lever)
+        result = run_forecast(scenario, to=to, draws=draws, levers=levers, seed=seed)
+        run_id = save_forecast(con, result)
+    finally:
+        con.close()
+    typer.echo(f"forecast run #{run_id} saved: scenario {scenario}, {result.base_year}→{result.to}, {draws} draws, "
+               f"seed {result.seed}" + (f", levers {levers}" if levers else ""), err=True)
+    nat = result.summary.filter(pl.col("region_code") == NATIONAL_CODE).select(
+        "year", "population", "lower80", "upper80", "urban_share")
+    comp = result.comparison
+    if fmt is Format.table:
+        emit(nat.with_columns((pl.col("urban_share") * 100).round(1).alias("urban_share")).rename(
+            {"urban_share": "urban_share_%"}), fmt, title=f"Казахстан, сценарий {scenario}: население на 1 января и доля городского населения")
+        shown = pl.DataFrame({
+            "показатель": comp["label"].to_list(),
+            "обзор": [_fmt_value(m, v) for m, v in zip(comp["measure"], comp["review"])],
+            "aimaq": [_fmt_value(m, v) for m, v in zip(comp["measure"], comp["aimaq"])],
+            "разница": [_fmt_value(m, v, True) for m, v in zip(comp["measure"], comp["difference"])],
+            "почему": comp["why"].to_list(),
+        })
+        if shown.height:
+            emit(shown, fmt, title="Сравнение с прогнозом обзора / comparison with the review")
+        return
+    rows = [{"run_id": run_id, "section": "national", "measure": m, "label": None, "year": y, "review": None,
+             "aimaq": v, "lower80": lo if m == "population" else None, "upper80": hi if m == "population" else None,
+             "difference": None, "why": None}
+            for y, p, lo, hi, u in nat.iter_rows() for m, v in (("population", p), ("urban_share", u))]
+    year = result.spec["comparison"]["year"]
+    rows += [{"run_id": run_id, "section": "comparison", "measure": r["measure"], "label": r["label"], "year": year,
+              "review": r["review"], "aimaq": r["aimaq"], "lower80": None, "upper80": None,
+              "difference": r["difference"], "why": r["why"]} for r in comp.iter_rows(named=True)]
+    emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
+
+
+@sub.command("show")
+def show(
+    region: Optional[str] = typer.Option(None, "--region", "-r", help="KATO code or name («ВКО», «г. Алматы»)"),
+    year: Optional[int] = typer.Option(None, "--year", "-y"),
+    run_id: Optional[int] = typer.Option(None, "--run", help="Run id (default: the latest)"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Latest run of this scenario"),
+    area: str = typer.Option("total", "--area", help="total, urban or rural"),
+    fmt: Format = FormatOpt,
+) -> None:
+    """A saved run: region_code, region, year, scenario, population, lower80, upper80, urban_share, then the 95%
+    bounds. Without --region: the country (000000000) and all regions."""
+    from aimaq.demography.repository import find_run, load_results
+    from aimaq.errors import SpecError
+
+    if area not in ("total", "urban", "rural"):
+        raise SpecError("--area must be total, urban or rural")
+    con = _open_existing()
+    try:
+        run = find_run(con, run_id, scenario)
+        code = resolve_region(con, region)[0] if region else None
+        frame = load_results(con, run["run_id"], region_code=code, year=year, area=area)
+    finally:
+        con.close()
+    if frame.is_empty():
+        from aimaq.errors import AimaqError
+
+        raise AimaqError(f"run #{run['run_id']} has no rows for that selection (it covers "
+                         f"{run['base_year']}–{run['to_year']})")
+    if fmt is Format.table:
+        frame = frame.drop("run_id", "area")
+    emit(frame, fmt, title=f"Прогноз #{run['run_id']} ({run['scenario']}, {run['draws']} траекторий), {area}")
+
+
+@sub.command("backtest")
+def backtest_cmd(
+    draws: int = typer.Option(1000, "--draws"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    calibrate: bool = typer.Option(False, "--calibrate",
+                                   help="Coverage and interval scores for a grid of migration-level sigmas instead"),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Project 1 Jan 2015 → 1 Jan 2023 on the 2015 map (16 units) and compare with BNS: error per unit and the
+    coverage of the 80%/95% intervals. Saved in the database (forecast_run kind 'backtest', forecast_backtest)."""
+    from aimaq.demography.kazakhstan import read_spec
+    from aimaq.demography.repository import save_backtest
+    from aimaq.demography.service import backtest, calibrate_migration_level
+
+    spec = read_spec()
+    if seed is not None:
+        spec["uncertainty"]["seed"] = seed
+    if calibrate:
+        emit(calibrate_migration_level(draws=draws, spec=spec), fmt,
+             title="Калибровка уровня миграции / migration-level calibration (backtest 2015→2023)")
+        return
+    frame = backtest(draws=draws, spec=spec)
+    con = _open()
+    try:
+        run_id = save_backtest(con, frame, spec=spec, base_year=2015, to=2023, draws=draws,
+                               seed=int(spec["uncertainty"]["seed"]))
+    finally:
+        con.close()
+    actual, proj = frame["actual"].sum(), frame["projected"].sum()
+    line = (f"backtest #{run_id} 2015→2023, {frame.height} units, {draws} draws: MAPE "
+            f"{frame['error_pct'].abs().mean():.1f}%, country {100 * (proj / actual - 1):+.1f}%; inside 80%: "
+            f"{int(frame['in80'].sum())}/{frame.height} ({frame['in80'].mean():.0%}), inside 95%: "
+            f"{int(frame['in95'].sum())}/{frame.height} ({frame['in95'].mean():.0%})")
+    emit(frame, fmt, title="Бэктест 2015→2023 / backtest")
+    typer.echo(line, err=fmt is not Format.table)
+
+
+@sub.command("pyramid")
+def pyramid(
+    out: Path = typer.Option(..., "--out", help="PNG file to write"),
+    region: Optional[str] = typer.Option(None, "--region", "-r", help="KATO code or name (default: the country)"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="1 January of (default: the run's last year)"),
+    run_id: Optional[int] = typer.Option(None, "--run"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s"),
+) -> None:
+    """Population pyramid (single ages, men left, women right) of a saved run, as a PNG."""
+    from aimaq.demography.repository import find_run, load_population
+    from aimaq.demography.service import NATIONAL_CODE, NATIONAL_NAME, pyramid_figure
+    from aimaq.errors import AimaqError
+
+    con = _open_existing()
+    try:
+        run = find_run(con, run_id, scenario)
+        code, name = resolve_region(con, region) if region else (NATIONAL_CODE, NATIONAL_NAME)
+        year = year or run["to_year"]
+        if not run["base_year"] <= year <= run["to_year"]:
+            raise AimaqError(f"run #{run['run_id']} covers {run['base_year']}–{run['to_year']}, not {year}")
+        pop = load_population(con, run["run_id"], year)
+    finally:
+        con.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pyramid_figure(pop, code, year, out,
+                   title=f"{name}, 1 января {year}\n(сценарий {run['scenario']}, прогноз #{run['run_id']})")
+    typer.echo(f"{out}: pyramid of {name} ({code}), 1 January {year}, run #{run['run_id']}", err=True)
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sub, name="forecast")
