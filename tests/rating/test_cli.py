@@ -32,6 +32,10 @@ def test_other_commands(rating_db):
                      "synthetic")
     un = json.loads(_run(db, "uncertainty", "--year", "2024", "--n", "10", "--format", "json"))
     assert len(un) == 26 and un[0]["draws"] == 10
+    fa = _run(db, "factors", "--year", "2024", "--format", "csv").splitlines()
+    assert fa[0] == "rank,city,kato,qol,econ,human,infra,eco,synthetic" and len(fa) == 27
+    assert _run(db, "factors", "--year", "2023", "--format", "csv").splitlines()[0] == \
+        "rank,city,kato,qol,econ,human,infra,synthetic"
     sm = _run(db, "summary", "--year", "2024", "--format", "csv")
     assert "Туркестан, Астана, Костанай, Конаев, Атырау" in sm
     table = _run(db, "show", "--year", "2024", "--source", "computed")

@@ -113,3 +113,10 @@ def test_generator_is_deterministic():
                        a.responses.filter(pl.col("year") == 2024).with_columns(pl.col("answer").cast(pl.Float64)))
     assert dict(got.scores().select("kato", "score").iter_rows()) == pytest.approx({"A": 5.5, "B": 6.0, "C": 5.0},
                                                                                    abs=0.01)
+
+
+def test_factor_scores_average_to_the_index(con):
+    f = S.factor_scores(con, 2024)
+    parts = f.select("econ", "human", "infra", "eco").to_numpy()
+    assert np.allclose(parts.mean(axis=1), f["qol"].to_numpy(), atol=1e-12)  # equal factor weights
+    assert ((parts >= 0) & (parts <= 10)).all()

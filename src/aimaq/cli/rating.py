@@ -84,6 +84,18 @@ def summary(
          title=f"Рейтинг {year}: итоги{_label(s['synthetic'])}")
 
 
+@sub.command("factors")
+def factors(
+    year: int = typer.Option(..., "--year"),
+    fmt: Format = typer.Option(Format.table, "--format"),
+) -> None:
+    """0–10 scores per factor and overall for every city (computed results)."""
+    from aimaq.rating.service import factor_scores
+
+    frame = factor_scores(_con(), year)
+    emit(frame, fmt, title=f"Рейтинг {year}: баллы по факторам{_label(bool(frame['synthetic'].any()))}")
+
+
 @sub.command("change")
 def change(
     year: int = typer.Option(..., "--year"),

@@ -131,7 +131,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     return con.execute("""
         SELECT r.kato, r.respondent_id, r.weight, a.item, CAST(a.answer AS DOUBLE) AS answer, r.synthetic
         FROM rating_survey_answer a JOIN rating_survey_respondent r USING (survey_year, respondent_id)
-        WHERE a.survey_year = ?""", [year]).pl()
+        WHERE a.survey_year = ? ORDER BY r.kato, r.respondent_id, a.item""", [year]).pl()
 
 
 def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:

@@ -146,6 +146,21 @@ def rating_summary(con: duckdb.DuckDBPyConnection, year: int, source: str = "pub
     return s
 
 
+def factor_scores(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+    """rank, city, kato, qol and one 0–10 column per factor of the year's spec (computed results)."""
+    r = repo.latest_results(con, year, node=None)
+    if r.height == 0:
+        raise AimaqError(f"no computed rating for {year}: run `aimaq rating compute --year {year}`")
+    spec = load_rating_spec(year)
+    keep = [ROOT] + [f.code for f in spec.factors]
+    wide = (r.filter(pl.col("node").is_in(keep)).pivot(on="node", index="kato", values="score")
+            .join(r.filter(pl.col("node") == ROOT).select("kato", "rank"), on="kato"))
+    names = repo.city_names(con, wide["kato"].to_list())
+    return (wide.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
+                              pl.lit(bool(r["synthetic"].any())).alias("synthetic"))
+            .sort("rank", "kato").select(["rank", "city", "kato"] + keep + ["synthetic"]))
+
+
 def change_decomposition(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     """city, score (t, spec t), previous_rescored (t−1, spec t), previous (t−1, spec t−1), total_change,
     data_effect, method_effect (computed results; run `compute_rating(con, year)` first)."""
@@ -216,5 +231,6 @@ def rating_uncertainty(con: duckdb.DuckDBPyConnection, year: int, n: int, seed: 
                     "score_q95", "draws", "synthetic"))
 
 
-__all__ = ["build_synthetic_rating_data", "compute_rating", "show_rating", "rating_summary", "change_decomposition",
+__all__ = ["build_synthetic_rating_data", "compute_rating", "show_rating", "rating_summary", "factor_scores",
+           "change_decomposition",
            "rating_riskmap", "rating_uncertainty", "ROOT"]
