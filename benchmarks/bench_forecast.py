@@ -33,6 +33,24 @@ def main() -> None:
           f"{t_mc:.3f} s (target < 2 s: {'ok' if t_mc < 2 else 'MISSED'})")
     print(f"ratio probabilistic / deterministic: {t_mc / t_det:.0f}x for {draws} trajectories "
           f"({t_mc / t_det / draws:.2f}x per trajectory)")
+    # the persistent migration-level shocks (per-draw destination matrices) against the same run without them
+    import copy
+
+    k_off = copy.copy(k)
+    k_off.spec = copy.deepcopy(k.spec)
+    k_off.spec["uncertainty"]["migration_level"] = {}
+    t0 = time.perf_counter()
+    run_draws(k_off, sa, draws)
+    t_off = time.perf_counter() - t0
+    print(f"same without migration-level shocks: {t_off:.3f} s (level shocks cost {t_mc / t_off:.2f}x)")
+    from aimaq.demography.repository import run_default_forecast
+    from aimaq.store.db import connect
+
+    con = connect(":memory:")
+    t0 = time.perf_counter()
+    run_default_forecast(con, draws=200)
+    print(f"run_default_forecast (200 draws to {k.spec['horizon']}, saved to an in-memory DB): "
+          f"{time.perf_counter() - t0:.2f} s")
     tot = res.pop.sum(axis=(2, 3, 4))
     print("national total 1 Jan {}: median {:.0f}, 80% [{:.0f}, {:.0f}]".format(
         int(k.years[-1]) + 1, *np.quantile(tot[-1], [0.5, 0.1, 0.9])))
