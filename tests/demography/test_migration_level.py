@@ -1,7 +1,6 @@
 """Persistent migration-level shocks: per-draw destination shares keep the algebra exact."""
 
 import numpy as np
-import pytest
 
 from aimaq.demography.multiregional import internal_out_rates, project_multiregional
 from aimaq.demography.scenarios import level_shocked_destinations

@@ -68,7 +68,7 @@ def resolve_region(con, text: str) -> tuple[str, str]:
     key = {"вко": "630000000", "зко": "270000000", "ско": "590000000", "юко": "610000000"}.get(raw.casefold(), raw.casefold())
     if key in names:
         return key, names[key]
-    for i, row in enumerate(regions.iter_rows(named=True)):
+    for row in regions.iter_rows(named=True):
         spellings = {row[c] for c in ("name_ru", "name_kk", "name_en", "bns2023_name", "series_name", "migration_name")}
         if key in {str(s).casefold() for s in spellings if s}:
             return str(row["kato"]), row["name_ru"]
@@ -97,14 +97,12 @@ def parse_levers(con, levers: list[str]) -> dict:
 
 
 def _fmt_value(measure: str, v: float | None, signed: bool = False) -> str:
+    """Persons as millions, shares as percent (differences of shares in percentage points)."""
     if v is None:
         return ""
-    sign = "+" if signed else ""
     if measure == "population_total":
-        return f"{v / 1e6:{sign}.2f} млн"
-    if measure == "urban_share":
-        return f"{v * 100:{sign}.1f}%" if not signed else f"{v * 100:+.1f} п.п."
-    return f"{v * 100:{sign}.1f}%" if not signed else f"{v * 100:+.1f} п.п."
+        return f"{v / 1e6:+.2f} млн" if signed else f"{v / 1e6:.2f} млн"
+    return f"{v * 100:+.1f} п.п." if signed else f"{v * 100:.1f}%"
 
 
 @sub.command("run")
