@@ -23,9 +23,10 @@ SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетический ре�
 
 
 # --- loading ------------------------------------------------------------------------------------------------
-def load_settlements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Current settlements with region and district codes, and the rural role of the latest village
-    classification when there is one (support villages use the 40-item standard)."""
+def load_settlements(con: duckdb.DuckDBPyConnection, use_rural_roles: bool = False) -> pl.DataFrame:
+    """Current settlements with region and district codes. With use_rural_roles, the rural role of the latest
+    village classification is joined (support villages then use the 40-item standard of category C); off by
+    default so that coverage does not silently change when villages are reclassified."""
     frame = con.execute("""
         SELECT s.kato, s.name_ru, s.kind, s.lat, s.lon, s.population, s.synthetic,
                substr(s.kato, 1, 2) || '0000000' AS region_kato,
@@ -36,7 +37,9 @@ def load_settlements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if frame.is_empty():
         raise ComputationError("no settlements in the database; run `aimaq demo` or import settlements first")
     has_rural = con.execute("SELECT count(*) FROM rural_run").fetchone()[0]
-    if has_rural:
+    if use_rural_roles and not has_rural:
+        raise ComputationError("no village classification yet; run `aimaq villages classify` first")
+    if use_rural_roles:
         roles = con.execute("""SELECT kato, role FROM rural_village_class
                                WHERE run_id = (SELECT max(run_id) FROM rural_run)""").pl()
         frame = frame.join(roles, on="kato", how="left")
@@ -79,7 +82,7 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
 
     catalogue = load_catalogue(edition)
     spec = load_synthetic_spec()
-    settlements = load_settlements(con).drop("role", strict=False)
+    settlements = load_settlements(con)
     targets, national = published_targets(year)
     notes_by_region = {k: "published" for k in targets}
     for other in sorted({2022, 2023} - {year}, key=lambda y: abs(y - year)):
@@ -173,12 +176,12 @@ class CoverageRun:
 
 
 def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str = DEFAULT_EDITION,
-                     analysis_version: str = "1") -> CoverageRun:
+                     analysis_version: str = "1", use_rural_roles: bool = False) -> CoverageRun:
     """Evaluate the catalogue for every settlement in `year`, aggregate (country with cities/villages, regions,
     districts; all directions and by direction), add the change against the latest run of year − 1 and flag
     anomalies. Writes srs_run (kind coverage), srs_coverage_settlement, srs_coverage_item, srs_coverage_aggregate."""
     catalogue = load_catalogue(edition)
-    settlements = load_settlements(con)
+    settlements = load_settlements(con, use_rural_roles)
     facilities = load_facilities(con, year)
     levels = load_levels(con, catalogue, year)
     if facilities.is_empty() and levels.is_empty():
@@ -203,7 +206,8 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
     table = agg.flag_anomalies(table, spec)
 
     run_id = _new_run(con, "coverage", year, catalogue, synthetic,
-                      {"edition": edition, "analysis": f"{spec['name']}:{spec['version']}"}, "; ".join(cm.notes))
+                      {"edition": edition, "analysis": f"{spec['name']}:{spec['version']}",
+                       "use_rural_roles": use_rural_roles}, "; ".join(cm.notes))
     con.execute("BEGIN TRANSACTION")
     try:
         s_rows = cov.select(pl.lit(run_id).alias("run_id"), "kato", "category", "population", "n_applicable",
