@@ -11,7 +11,7 @@ import duckdb
 from aimaq.store.db import connect
 
 # Columns that say when something was loaded: they differ between two builds and are left out of the digest.
-_TIME_COLUMNS = {"loaded_at", "applied_at"}
+_TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
 def build_demo(db_path: str | Path, *, seed: int = 2023, out: Path | None = None,
@@ -45,7 +45,23 @@ def _steps(seed: int):
     steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
     steps.append(("former names of towns", add_former_names))
     steps.append(("the review's figures", load_review))
+    steps.append(("city quality-of-life rating (synthetic inputs, 2022–2024)", lambda con: _rating(con, seed)))
+    steps.append(("demographic forecast to 2035 (medium, 200 draws)", lambda con: _forecast(con, seed)))
     return steps
+
+
+def _rating(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    from aimaq.rating import build_synthetic_rating_data, compute_rating
+
+    build_synthetic_rating_data(con, seed=seed)
+    for year in (2022, 2023, 2024):
+        compute_rating(con, year)
+
+
+def _forecast(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    from aimaq.demography.repository import run_default_forecast
+
+    run_default_forecast(con, draws=200, seed=seed)
 
 
 def content_digest(con: duckdb.DuckDBPyConnection) -> str:

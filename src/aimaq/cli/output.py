@@ -19,6 +19,10 @@ def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | Non
     """Print a frame: csv has one header row, UTF-8, decimal point; json is a list of records."""
     stream = stream or sys.stdout
     fmt = Format(fmt)
+    # 12 significant digits: binary noise (1.2399999999999993) goes, every meaningful digit stays
+    floats = [name for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)]
+    if floats:
+        frame = frame.with_columns(pl.col(floats).round_sig_figs(12))
     if fmt is Format.csv:
         stream.write(frame.write_csv())
     elif fmt is Format.json:
