@@ -77,7 +77,10 @@ def test_gaps_and_plan(con):
     g = service.gaps(con, village, 2023)
     n_missing = con.execute("SELECT n_applicable - n_met FROM srs_coverage_settlement WHERE kato = ? AND run_id = "
                             "(SELECT max(run_id) FROM srs_run WHERE kind = 'coverage')", [village]).fetchone()[0]
-    assert g.height == n_missing and g["nearest_km"].null_count() <= g.height
+    missing = {r[0] for r in con.execute("""SELECT item FROM srs_coverage_item WHERE kato = ? AND NOT met AND run_id =
+                   (SELECT max(run_id) FROM srs_run WHERE kind = 'coverage' AND year = 2023)""", [village]).fetchall()}
+    assert g.height == n_missing and set(g["item"].to_list()) == missing
+    assert (g["nearest_km"].drop_nulls() >= 0).all()
     plan = service.plan_budget(con, 2e9, 2023)
     s = {r["method"]: r for r in plan.summary.to_dicts()}
     assert s["ilp"]["cost_mln"] <= 2000 + 1e-6 and s["ilp"]["gain"] >= s["greedy"]["gain"] - 1e-9
@@ -98,3 +101,21 @@ def test_import_facilities_all_or_nothing(con, tmp_path):
     good = tmp_path / "g.csv"
     good.write_text("kato,facility,lat,lon,wear_pct\n473600001,school,43.5,52.0,35\n", encoding="utf-8")
     assert service.import_facilities(con, good, 2024)["rows"] == 1
+
+
+def test_cli_coverage_csv(con, tmp_path):
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from aimaq.cli.main import app
+
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    res = CliRunner().invoke(app, ["--db", path, "standards", "coverage", "--year", "2023", "--level", "region",
+                                   "-f", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert {"kato", "name_ru", "coverage_pct", "coverage_pct_popweighted", "change_pp"} <= set(rows[0])
+    shym = next(r for r in rows if r["kato"] == "790000000")
+    assert float(shym["change_pp"]) > 25 and shym["anomaly"] == "true"
