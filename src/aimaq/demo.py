@@ -47,6 +47,8 @@ def _steps(seed: int):
     steps.append(("the review's figures", load_review))
     steps.append(("city quality-of-life rating (synthetic inputs, 2022–2024)", lambda con: _rating(con, seed)))
     steps.append(("demographic forecast to 2035 (medium, 200 draws)", lambda con: _forecast(con, seed)))
+    steps.append(("regional standards: synthetic inventories 2022, 2023 and coverage", lambda con: _standards(con, seed)))
+    steps.append(("villages with development potential", _villages))
     return steps
 
 
@@ -64,6 +66,19 @@ def _forecast(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     run_default_forecast(con, draws=200, seed=seed)
 
 
+def _standards(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    from aimaq.standards.service import build_synthetic_inventory
+
+    for year in (2022, 2023):  # 2023 measures its change against 2022
+        build_synthetic_inventory(con, year, seed=seed)
+
+
+def _villages(con: duckdb.DuckDBPyConnection) -> None:
+    from aimaq.rural.service import classify_villages
+
+    classify_villages(con)
+
+
 def content_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A hash of every table's content (sorted rows), without load timestamps: equal for equal databases."""
     digest = hashlib.sha256()
@@ -74,6 +89,8 @@ def content_digest(con: duckdb.DuckDBPyConnection) -> str:
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
             [table]).fetchall() if r[0] not in _TIME_COLUMNS]
         rows = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
+        # parallel sums may differ in the last binary digit between runs: compare at 12 significant digits
+        rows = [tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows]
         digest.update(f"{table}:{cols}:{rows}".encode())
     return digest.hexdigest()
 

@@ -17,17 +17,19 @@ def demo_db(tmp_path_factory):
 
 
 def test_demo_cli_twice_gives_the_same_database_and_info_reads_it(demo_db, tmp_path):
+    import duckdb
+
     path = tmp_path / "cli.duckdb"
-    for _ in range(2):  # the second run rebuilds the file from nothing
-        run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "demo", "--format", "csv"],
-                             capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
+    stale = duckdb.connect(str(path))  # a database already there is rebuilt from nothing
+    stale.execute("CREATE TABLE leftover AS SELECT 1 AS x")
+    stale.close()
+    run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "demo", "--format", "csv"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "info", "--format", "csv"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "territories by level and kind" in run.stdout and "share_synthetic_pct" in run.stdout
-    import duckdb
-
     con = duckdb.connect(str(path), read_only=True)
     assert content_digest(con) == content_digest(demo_db)
     con.close()
@@ -97,3 +99,25 @@ def test_former_names_of_towns_resolve(demo_db):
     assert index.resolve("Зыряновск").name == "Алтай"
     assert index.resolve("Капшагай").kato == "191000000"
     assert index.resolve("г. Хромтау").level == "settlement"
+
+
+def test_the_demo_runs_every_job_and_labels_computed_results_synthetic(demo_db):
+    from aimaq.demography.repository import load_results
+    from aimaq.rating.service import show_rating
+    from aimaq.rural.service import show_villages
+    from aimaq.standards.service import coverage_table
+
+    country = coverage_table(demo_db, 2023, "country")
+    overall = country.filter(country["group"] == "all")
+    assert overall["synthetic"].to_list() == [True]
+    assert abs(overall["coverage_pct"][0] - 64.7) < 0.5  # calibrated to the review's national 64.7%
+    computed = show_rating(demo_db, 2024, "computed")
+    published = show_rating(demo_db, 2024, "published")
+    assert computed.height == published.height == 26
+    assert set(computed["synthetic"]) == {True} and set(published["synthetic"]) == {False}
+    villages = show_villages(demo_db)
+    assert villages["villages"][0] == 6300 and villages["synthetic"][0]
+    run_id = demo_db.execute("SELECT max(run_id) FROM forecast_run").fetchone()[0]
+    kz = load_results(demo_db, run_id, region_code="000000000", year=2030)
+    assert 21.0e6 < kz["population"][0] < 22.2e6  # the review expects 21.5 million
+    assert kz["lower80"][0] < kz["population"][0] < kz["upper80"][0]
