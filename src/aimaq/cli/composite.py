@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from aimaq.cli.output import Format, emit
+from aimaq.cli.output import Format, emit, format_option
 
 sub = typer.Typer(help="Композитные индексы / Composite indices: spec → stages → index, uncertainty.",
                   no_args_is_help=True)
@@ -21,7 +21,7 @@ def example_asem(
     uncertainty: Optional[int] = typer.Option(None, "--uncertainty", help="Число прогонов Монте-Карло / MC draws"),
     seed: Optional[int] = typer.Option(None, "--seed"),
     sensitivity: bool = typer.Option(False, "--sensitivity", help="Индексы Соболя / Sobol indices (SALib)"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """COINr's ASEM example: stages DIR/<Stage>.csv, DIR/results.csv, with --uncertainty N also DIR/rank_stats.csv."""
     from aimaq.composite.service import run_asem_example
@@ -40,7 +40,7 @@ def run(
     uncertainty: Optional[int] = typer.Option(None, "--uncertainty", help="MC draws (spec's uncertainty section)"),
     sensitivity: bool = typer.Option(False, "--sensitivity"),
     audit: bool = typer.Option(False, "--audit", help="Также аудит / also write DIR/audit/*.csv"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Build an index: writes every stage, results.csv and methodology.yaml (the log it regenerates from)."""
     from aimaq.composite.service import build_index, uncertainty_for, write_outputs, write_uncertainty
@@ -60,7 +60,7 @@ def regenerate(
     log: Path = typer.Argument(..., help="methodology.yaml written by `run`"),
     data: Path = typer.Argument(..., help="the same raw data"),
     out: Path = typer.Option(..., "--out"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Rebuild an index from its methodology log (the data must match the logged fingerprint)."""
     from aimaq.composite.service import regenerate_from_log, write_outputs

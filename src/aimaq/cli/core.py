@@ -9,9 +9,9 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit
+from aimaq.cli.output import Format, emit, format_option
 
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+FormatOpt = format_option()
 
 
 def _print_summary(con, fmt: Format) -> None:

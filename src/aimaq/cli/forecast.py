@@ -10,11 +10,11 @@ from typing import List, Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit
+from aimaq.cli.output import Format, emit, format_option
 
 sub = typer.Typer(help="Демографический прогноз / Demographic forecast: run, show, backtest, pyramid.",
                   no_args_is_help=True)
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+FormatOpt = format_option()
 _LEVER = re.compile(r"^\s*(?P<region>.+?)\s*=\s*(?P<value>[+-]?\d+(?:[.,]\d+)?)\s*%\s*$")
 
 

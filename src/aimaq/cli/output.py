@@ -15,6 +15,13 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+def format_option():
+    """The --format/-f option every command that shows results takes."""
+    import typer
+
+    return typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+
+
 def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | None = None, stream=None) -> None:
     """Print a frame: csv has one header row, UTF-8, decimal point; json is a list of records."""
     stream = stream or sys.stdout

@@ -8,7 +8,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit
+from aimaq.cli.output import Format, emit, format_option
 
 sub = typer.Typer(help="Рейтинг качества жизни в городах / City quality-of-life rating (0–10).", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def _label(synthetic: bool) -> str:
 @sub.command("compute")
 def compute(
     year: int = typer.Option(..., "--year", help="Год рейтинга / rating year"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Compute the rating of YEAR under its spec (and YEAR−1 under both specs) and store it; prints the scores."""
     from aimaq.rating.service import compute_rating, show_rating
@@ -48,7 +48,7 @@ def show(
     year: int = typer.Option(..., "--year"),
     source: Source = typer.Option(Source.published, "--source",
                                   help="published: Table 2 of the review; computed: the latest `rating compute`"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Rank, city, score, previous year's score, change in points and %."""
     from aimaq.rating.service import show_rating
@@ -62,7 +62,7 @@ def show(
 def summary(
     year: int = typer.Option(..., "--year"),
     source: Source = typer.Option(Source.published, "--source"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Mean score and its change, leaders, bottom five, cities over the threshold."""
     from aimaq.rating.service import rating_summary
@@ -87,7 +87,7 @@ def summary(
 @sub.command("factors")
 def factors(
     year: int = typer.Option(..., "--year"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """0–10 scores per factor and overall for every city (computed results)."""
     from aimaq.rating.service import factor_scores
@@ -99,7 +99,7 @@ def factors(
 @sub.command("change")
 def change(
     year: int = typer.Option(..., "--year"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Change against YEAR−1 split into a data effect and a methodology effect (computed results)."""
     from aimaq.rating.service import change_decomposition
@@ -113,7 +113,7 @@ def uncertainty(
     year: int = typer.Option(..., "--year"),
     n: int = typer.Option(200, "--n", help="Число прогонов Монте-Карло / Monte Carlo draws"),
     seed: Optional[int] = typer.Option(None, "--seed"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Rank and score intervals over the spec's uncertain inputs (weights, normalisation, survey bootstrap)."""
     from aimaq.rating.service import rating_uncertainty
@@ -125,7 +125,7 @@ def uncertainty(
 @sub.command("riskmap")
 def riskmap(
     year: int = typer.Option(..., "--year"),
-    fmt: Format = typer.Option(Format.table, "--format"),
+    fmt: Format = format_option(),
 ) -> None:
     """Table 3: survey items by their 26-city mean score in four quadrants."""
     from aimaq.rating.service import rating_riskmap
