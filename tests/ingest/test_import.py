@@ -169,3 +169,16 @@ def test_an_earlier_revision_can_be_read_back(con, tmp_path):
     assert latest.filter(latest["kato"] == "110000000")["value"].to_list() == [788000.0]
     assert first.filter(first["kato"] == "110000000")["value"].to_list() == [787971.0]
     assert by_import["value"].to_list() == first["value"].to_list()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_not_available_marker_is_a_missing_value_with_a_note_not_an_error(con, tmp_path, fmt):
+    rows = [*GOOD, ("Конаев", "population", 2022, "н/д", ""), ("Абай", "population", 2023, "-", "")]
+    result = import_file(con, write(tmp_path, rows, fmt))
+    assert result.added == 4
+    value, note = con.execute("SELECT value, note FROM observation WHERE kato = '191000000'").fetchone()
+    assert value is None and "н/д" in note
+    # a marker does not excuse an unknown territory
+    with pytest.raises(ValidationFailed) as err:
+        import_file(con, write(tmp_path, [("Атлантида", "population", 2023, "н/д", "")], fmt, name="bad"))
+    assert "unknown territory" in err.value.problems[0].reason

@@ -83,6 +83,33 @@ def register(app: typer.Typer) -> None:
         _print_summary(con, fmt)
         con.close()
 
+    indicator = typer.Typer(help="The indicator catalogue.", no_args_is_help=True)
+    app.add_typer(indicator, name="indicator")
+
+    @indicator.command("list")
+    def indicator_list(domain: Optional[str] = typer.Option(None, "--domain"), fmt: Format = FormatOpt) -> None:
+        """Indicators with their units, polarity and number of observations."""
+        from aimaq.store.catalogue import indicators
+        from aimaq.store.db import connect
+
+        emit(indicators(connect(read_only=True), domain), fmt)
+
+    @indicator.command("import")
+    def indicator_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run")) -> None:
+        """Add indicators (code, name_ru, unit[, name_kk, name_en, polarity, domain, description]) before importing
+        their data; checks every row first and writes nothing if one fails."""
+        from aimaq.errors import ValidationFailed
+        from aimaq.store.catalogue import import_indicators
+        from aimaq.store.db import connect
+
+        con = connect()
+        try:
+            new, known = import_indicators(con, file, dry_run=dry_run)
+        except ValidationFailed as exc:
+            emit(pl.DataFrame([p.__dict__ for p in exc.problems]), Format.table, title="problems", stream=sys.stderr)
+            raise
+        typer.echo(f"{file}: {'would add' if dry_run else 'added'} {new} indicator(s); {known} already known")
+
     territory = typer.Typer(help="The territorial registry.", no_args_is_help=True)
     app.add_typer(territory, name="territory")
 

@@ -21,6 +21,9 @@ LONG_COLUMNS = {
     "source": ["source", "источник"],
     "breakdown": ["breakdown", "разрез"],
 }
+# How tables mark a value that is not available: kept as a missing value with its marker as the note, never an error
+# and never a number.
+MISSING_MARKERS = {"н/д", "нд", "-", "—", "–", "…", "...", "x", "х", "n/a", "na"}
 _PERIOD = re.compile(r"^(\d{4})(?:\s*[-–]\s*(\d{4}))?$|^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
@@ -246,8 +249,9 @@ def _common(ctx: Context, add, name, period_text, raw_value, unit, ind, within: 
                                            f"valid from {cand.valid_from}{until}")
         except (UnknownNameError, AmbiguousNameError) as exc:
             add("territory", name, str(exc))
-    value = parse_number(raw_value) if raw_value not in (None, "") else None
-    if value is None:
+    missing = is_missing_marker(raw_value)
+    value = parse_number(raw_value) if raw_value not in (None, "") and not missing else None
+    if value is None and not missing:
         add("value", raw_value, "value is empty" if raw_value in (None, "") else "value is not a number")
     if ind is not None:
         given = units.canonical(unit)
@@ -257,9 +261,16 @@ def _common(ctx: Context, add, name, period_text, raw_value, unit, ind, within: 
             add("value", raw_value, "percentage outside 0–100")
         if value is not None and ind["unit"] in units.COUNT_UNITS and value < 0:
             add("value", raw_value, f"negative count ({ind['unit']})")
-    if kato is None or period is None or value is None:
+    if kato is None or period is None or (value is None and not missing):
         return None
-    return {"kato": kato, "period": canonical_period(period_text), "value": value}
+    record = {"kato": kato, "period": canonical_period(period_text), "value": value}
+    if missing:
+        record["note"] = f"published as «{str(raw_value).strip()}» (not available)"
+    return record
+
+
+def is_missing_marker(cell) -> bool:
+    return isinstance(cell, str) and cell.strip().lower() in MISSING_MARKERS
 
 
 def _suggest_indicator(code, ctx: Context) -> str:

@@ -51,3 +51,66 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         WHERE valid_to IS NULL""").pl().with_columns(
         (pl.col("synthetic").fill_null(0).cast(pl.Float64) / pl.col("total").cast(pl.Float64) * 100).round(1).alias("share_synthetic_pct"))
     return {"territories by level and kind": territories, "totals": totals, "share synthetic": share}
+
+
+def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = False) -> tuple[int, int]:
+    """Add indicators from a CSV/XLSX catalogue (columns code, name_ru, unit; optional name_kk, name_en, polarity,
+    domain, description). Every row is checked first; nothing is written if one fails. Returns (new, known)."""
+    import re
+    from pathlib import Path
+
+    from aimaq.errors import ValidationFailed
+    from aimaq.ingest.readers import read_sheets
+    from aimaq.ingest.validate import Problem, column_letter
+
+    path = Path(path)
+    existing = dict(con.execute("SELECT code, unit FROM indicator").fetchall())
+    problems, rows, seen = [], [], {}
+    for sheet in read_sheets(path):
+        header = [h.strip().lower() for h in sheet.header]
+        missing = [c for c in ("code", "name_ru", "unit") if c not in header]
+        if missing:
+            problems.append(Problem(str(path), sheet.name, 1, None, ", ".join(sheet.header),
+                                    f"missing column(s): {', '.join(missing)}"))
+            continue
+        at = {c: header.index(c) for c in INDICATOR_COLUMNS if c in header}
+        for rownum, cells in sheet.rows:
+            row = {c: (None if i >= len(cells) or cells[i] is None else str(cells[i]).strip()) for c, i in at.items()}
+
+            def bad(column, reason, row=row, rownum=rownum):
+                problems.append(Problem(str(path), sheet.name, rownum, f"{column_letter(at[column])} ({column})",
+                                        row.get(column), reason))
+
+            if not row.get("code") or not re.fullmatch(r"[a-z][a-z0-9_]*", row["code"]):
+                bad("code", "code must be lower-case ASCII letters, digits and _ (e.g. water_access_pct)")
+            if not row.get("name_ru"):
+                bad("name_ru", "a Russian name is required")
+            if not row.get("unit"):
+                bad("unit", "a unit is required")
+            if row.get("polarity") not in (None, "", "-1", "0", "1"):
+                bad("polarity", "polarity is -1, 0 or 1")
+            code = row.get("code")
+            if code in existing and row.get("unit") and existing[code] != row["unit"]:
+                bad("unit", f"indicator {code} exists in {existing[code]}: a unit never changes meaning silently")
+            if code in seen:
+                bad("code", f"code repeated (first in row {seen[code]})")
+            seen.setdefault(code, rownum)
+            rows.append(row)
+    if problems:
+        raise ValidationFailed(problems)
+    frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in INDICATOR_COLUMNS}).with_columns(
+        pl.col("polarity").replace("", None))
+    new = frame.filter(~pl.col("code").is_in(list(existing)))
+    if not dry_run:
+        save_indicators(con, new)
+    return new.height, frame.height - new.height
+
+
+def indicators(con: duckdb.DuckDBPyConnection, domain: str | None = None) -> pl.DataFrame:
+    sql = "SELECT i.*, (SELECT count(*) FROM observation_latest o WHERE o.indicator = i.code) AS observations " \
+          "FROM indicator i"
+    params = []
+    if domain:
+        sql += " WHERE domain = ?"
+        params.append(domain)
+    return con.execute(sql + " ORDER BY domain, code", params).pl()
