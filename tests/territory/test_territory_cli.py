@@ -60,3 +60,12 @@ def test_series_on_older_boundaries_sums_new_regions_and_says_what_it_cannot(db_
     assert "sum of" in east["how"]
     assert table[("610000000", "2010")]["how"].startswith("cannot")  # South Kazakhstan cannot be split
     assert "cannot be shown" in run.stderr
+
+
+def test_flags_lists_kept_but_flagged_figures(db_path):
+    run = aimaq(db_path, "flags", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    flagged = rows(run.stdout)
+    # the BNS figures republished in the 2018 boundaries one year early
+    assert {r["territory"] for r in flagged if r["period"] == "2017"} == {"город Шымкент", "Туркестанская область"}
+    assert all(r["flag"] and r["source"] for r in flagged)

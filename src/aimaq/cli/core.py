@@ -153,6 +153,23 @@ def register(app: typer.Typer) -> None:
         frame = events(con).with_columns(pl.col("codes_before").list.join("|"), pl.col("codes_after").list.join("|"))
         emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt)
 
+    @app.command("flags")
+    def flags(source: Optional[str] = typer.Option(None, "--source", help="Part of a source title, e.g. «Региональный»."),
+              fmt: Format = FormatOpt) -> None:
+        """Published figures kept as published but flagged: where a source contradicts itself or is implausible."""
+        from aimaq.store.db import connect
+
+        con = connect(read_only=True)
+        frame = con.execute("""
+            SELECT o.kato, t.name_ru AS territory, o.indicator, o.period, o.breakdown, o.value, o.flag,
+                   s.title AS source, s.place
+            FROM observation_latest o
+            LEFT JOIN (SELECT kato, any_value(name_ru) AS name_ru FROM territory GROUP BY kato) t USING (kato)
+            LEFT JOIN source s USING (source_id)
+            WHERE o.flag IS NOT NULL AND (? IS NULL OR s.title ILIKE '%' || ? || '%')
+            ORDER BY s.title, s.place, o.indicator, o.period""", [source, source]).pl()
+        emit(frame, fmt)
+
     @app.command("series")
     def series(indicator: str, boundaries: Optional[int] = typer.Option(
                    None, "--boundaries", help="Show regions on the boundaries of this year."),
