@@ -78,7 +78,8 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
     srs_synthetic_calibration, and the coverage results of compute_coverage. Regions without a published figure
     for the year (Almaty city in 2022) take the nearest published year's figure, noted in the calibration."""
     from aimaq.ingest.service import write_records
-    from aimaq.standards.synthetic import generate_inventory, load_synthetic_spec, published_targets
+    from aimaq.standards.synthetic import (calibrate_city_offset, generate_inventory, load_synthetic_spec,
+                                           published_targets)
 
     catalogue = load_catalogue(edition)
     spec = load_synthetic_spec()
@@ -101,9 +102,8 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
         city_offset = _stored_city_offset(con, ref_year, seed, spec)
         if city_offset is None:
             ref_targets, _ = published_targets(ref_year)
-            ref = generate_inventory(settlements, catalogue, ref_targets, ref_year, seed=seed, spec=spec,
-                                     city_target_pct=city_targets[ref_year])
-            city_offset = ref.city_offset
+            city_offset = calibrate_city_offset(settlements, catalogue, ref_targets, seed=seed, spec=spec,
+                                                city_target_pct=city_targets[ref_year])
     inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
                              city_target_pct=city_target, city_offset=city_offset)
     if city_target is None and city_offset is not None:

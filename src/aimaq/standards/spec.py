@@ -126,7 +126,8 @@ def _spec_dir() -> Path:
 
 def _read_raw(path: Path) -> dict:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's parser when available (same constructor as safe_load, several times faster)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read catalogue {path}: {exc}") from exc
 
