@@ -13,7 +13,7 @@ import polars as pl
 import yaml
 
 from aimaq.composite.data import Data
-from aimaq.composite.spec import IndexSpec
+from aimaq.composite.spec import IndexSpec, read_yaml_source
 from aimaq.composite.steps import Step, make_step
 from aimaq.errors import ComputationError, SpecError
 
@@ -51,6 +51,7 @@ class CompositeIndex:
     def build(cls, spec: IndexSpec, data: Data, pipeline: list[dict] | None = None) -> CompositeIndex:
         """Run the spec's pipeline (or `pipeline`) on `data` (the Raw stage)."""
         ix = cls(spec, data)
+        ix.data_source = {"sha256": fingerprint(data)}
         for entry in pipeline if pipeline is not None else spec.pipeline:
             ix.apply(make_step(entry))
         return ix
@@ -110,10 +111,12 @@ class CompositeIndex:
 
     # --- regeneration ------------------------------------------------------------------------------------------
     def regenerate(self, from_step: int | str | None = None, edits: dict[int | str, dict[str, Any]] | None = None,
-                   data: Data | None = None, spec: IndexSpec | None = None) -> CompositeIndex:
+                   data: Data | None = None, spec: IndexSpec | None = None, refit: bool = True) -> CompositeIndex:
         """Replay the log from `from_step` (index or step name; earlier stages are reused) with optional parameter
         `edits` {step index or name: {param: value}}. By default replays from the first edited step (everything if
-        there are no edits); new `data` or `spec` replay everything. Returns a new index."""
+        there are no edits); new `data` or `spec` replay everything. Replayed steps refit; with `refit=False` the
+        steps that were not edited keep their logged normalisation bounds and aggregation weights (e.g. new data
+        normalised with the old base-year bounds). Returns a new index."""
         entries = [dict(step=r.name, **copy.deepcopy(r.params)) for r in self.log]
         for key, change in (edits or {}).items():
             i = self._step_index(key)
@@ -125,13 +128,17 @@ class CompositeIndex:
         if data is not None or spec is not None:
             start = 0
         new = CompositeIndex(spec or self.spec, data if data is not None else self.frames["Raw"])
-        new.data_source = dict(self.data_source)
+        new.data_source = dict(self.data_source) if data is None else {"sha256": fingerprint(data)}
         for rec, step in zip(self.log[:start], self.steps[:start]):
             new.frames[rec.stage] = self.frames[rec.stage]
             new.log.append(copy.deepcopy(rec))
             new.steps.append(step)
-        for entry in entries[start:]:
-            new.apply(make_step(entry))
+        edited = {self._step_index(k) for k in edits or {}}
+        for i, entry in enumerate(entries[start:], start):
+            step = make_step(entry)
+            if not refit and i not in edited:
+                step.load_fitted(self.log[i].fitted)
+            new.apply(step)
         return new
 
     def _step_index(self, key: int | str) -> int:
@@ -162,20 +169,30 @@ class CompositeIndex:
         return yaml.safe_dump(self.to_log(), sort_keys=False, allow_unicode=True, width=120)
 
     @classmethod
-    def from_log(cls, log: dict[str, Any] | str | Path, data: Data) -> CompositeIndex:
-        """Rebuild an index from its log and the same raw data (checked against the logged fingerprint)."""
-        if not isinstance(log, dict):
-            p = Path(log)
-            text = p.read_text(encoding="utf-8") if p.exists() else str(log)
-            log = yaml.safe_load(text)
-        if not isinstance(log, dict) or log.get("format") != LOG_FORMAT:
+    def from_log(cls, log: dict[str, Any] | str | Path, data: Data, *, refit: bool = False,
+                 check_data: bool = True) -> CompositeIndex:
+        """Rebuild an index from its log (a dict, YAML text, or a path to a YAML file) and the raw data.
+
+        The data are checked against the logged fingerprint unless `check_data=False` (then the logged bounds and
+        weights are applied to other data, e.g. a new year normalised with the published base-year bounds). Unless
+        `refit`, the logged normalisation bounds (`bounds_`) and aggregation weights (`weights_`) are replayed as
+        they are; the other steps are re-run from their parameters."""
+        log = read_log(log)
+        if log.get("format") != LOG_FORMAT:
             raise SpecError(f"not an Aimaq composite log (format {LOG_FORMAT})")
         spec = IndexSpec.from_dict(log["spec"])
         want = (log.get("data") or {}).get("sha256")
-        if want and fingerprint(data) != want:
+        if check_data and want and fingerprint(data) != want:
             raise SpecError("the data differ from those the log was made from (fingerprint mismatch)")
-        ix = cls.build(spec, data, [dict(step=s["name"], **(s.get("params") or {})) for s in log["steps"]])
+        ix = cls(spec, data)
+        for s in log.get("steps") or []:
+            step = make_step(dict(step=s["name"], **(s.get("params") or {})))
+            if not refit:
+                step.load_fitted(s.get("fitted") or {})
+            ix.apply(step)
         ix.data_source = dict(log.get("data") or {})
+        if want and not check_data and fingerprint(data) != want:
+            ix.data_source = {"sha256": fingerprint(data), "fitted_on_sha256": want}
         return ix
 
     def equals(self, other: CompositeIndex, atol: float = 0.0) -> bool:
@@ -189,6 +206,20 @@ class CompositeIndex:
             if not np.allclose(a.X, b.X, atol=atol, rtol=0, equal_nan=True):
                 return False
         return [r.to_dict() for r in self.log] == [r.to_dict() for r in other.log]
+
+
+def read_log(log: dict[str, Any] | str | Path) -> dict[str, Any]:
+    """A methodology log as a dict, from a dict, a YAML (or JSON) string, or a path (str or Path) to a YAML file."""
+    if isinstance(log, dict):
+        return log
+    text = read_yaml_source(log, what="log")
+    try:
+        out = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"the log is not valid YAML: {exc}") from exc
+    if not isinstance(out, dict):
+        raise SpecError(f"not an Aimaq composite log (format {LOG_FORMAT}): neither an existing file nor YAML text")
+    return out
 
 
 def fingerprint(data: Data) -> str:

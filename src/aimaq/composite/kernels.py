@@ -144,27 +144,75 @@ def _range(x, what):
     return mn, mx
 
 
+def norm_stats(method: str, x, target=None, *, what="normalise"):
+    """The bounds a normalisation fits on `x` (rows = vectors, direction already applied; NaN skipped), each of
+    shape (..., 1): minmax / dist2max -> min, max; zscore -> mean, sd (sample); fracmax -> max; dist2targ -> min,
+    target; other methods -> {}. Constant or empty vectors are a ComputationError (no trustworthy bound)."""
+    if method in ("minmax", "dist2max"):
+        mn, mx = _range(x, what)
+        if (mx == mn).any():
+            raise ComputationError(f"{what}: an indicator is constant (max = min), min-max is undefined")
+        return {"min": mn, "max": mx}
+    if method == "zscore":
+        _range(x, what)
+        n = (~np.isnan(x)).sum(axis=-1, keepdims=True)
+        if (n < 2).any():
+            raise ComputationError(f"{what}: an indicator has fewer than 2 values, its sd is undefined")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            m = np.nanmean(x, axis=-1, keepdims=True)
+            s = np.nanstd(x, axis=-1, ddof=1, keepdims=True)
+        if (s == 0).any():
+            raise ComputationError(f"{what}: an indicator is constant (sd = 0)")
+        return {"mean": m, "sd": s}
+    if method == "fracmax":
+        _, mx = _range(x, what)
+        if (mx == 0).any():
+            raise ComputationError(f"{what}: an indicator has max 0")
+        return {"max": mx}
+    if method == "dist2targ":
+        mn, _ = _range(x, what)
+        t = np.asarray(target, dtype=float).reshape(mn.shape)
+        if np.isnan(t).any():
+            raise ComputationError(f"{what}: an indicator has no target")
+        if (t == mn).any():
+            raise ComputationError(f"{what}: target equals the minimum, the distance is undefined")
+        return {"min": mn, "target": t}
+    return {}
+
+
+def norm_apply(method: str, x, stats: dict, params: dict | None = None):
+    """Apply fitted bounds (`norm_stats`, possibly fitted on other rows: a base year) to x (direction applied).
+    Values outside the fitted range map outside the target range (no clipping, except dist2targ's `cap`)."""
+    p = params or {}
+    if method == "minmax":
+        lower, upper = p.get("range", [0, 100])
+        mn, mx = stats["min"], stats["max"]
+        return (x - mn) / (mx - mn) * (upper - lower) + lower
+    if method == "dist2max":
+        mn, mx = stats["min"], stats["max"]
+        return ((x - mn) / (mx - mn) * (1.0 - 0.0) + 0.0) * p.get("scale", 1.0)
+    if method == "zscore":
+        return (x - stats["mean"]) / stats["sd"] * p.get("sd", 1.0) + p.get("mean", 0.0)
+    if method == "fracmax":
+        return x / stats["max"] * p.get("scale", 1.0)
+    if method == "dist2targ":
+        t, mn = stats["target"], stats["min"]
+        y = 1 - (t - x) / (t - mn)
+        if p.get("cap", True):
+            y = np.where(y > 1, 1.0, y)
+        return y * p.get("scale", 1.0)
+    raise ValueError(f"norm_apply: {method} has no bounds")
+
+
 def norm_minmax(x, lower: float = 0.0, upper: float = 100.0, *, what="min-max"):
     """(x - min)/(max - min) * (upper - lower) + lower (COINr n_minmax). A constant vector is an error."""
-    mn, mx = _range(x, what)
-    if (mx == mn).any():
-        raise ComputationError(f"{what}: an indicator is constant (max = min), min-max is undefined")
-    return (x - mn) / (mx - mn) * (upper - lower) + lower
+    return norm_apply("minmax", x, norm_stats("minmax", x, what=what), {"range": [lower, upper]})
 
 
 def norm_zscore(x, mean: float = 0.0, sd: float = 1.0, *, what="z-score"):
     """(x - mean(x))/sd(x) * sd + mean with the sample sd (n - 1), as COINr n_zscore."""
-    _range(x, what)
-    n = (~np.isnan(x)).sum(axis=-1, keepdims=True)
-    if (n < 2).any():
-        raise ComputationError(f"{what}: an indicator has fewer than 2 values, its sd is undefined")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        m = np.nanmean(x, axis=-1, keepdims=True)
-        s = np.nanstd(x, axis=-1, ddof=1, keepdims=True)
-    if (s == 0).any():
-        raise ComputationError(f"{what}: an indicator is constant (sd = 0)")
-    return (x - m) / s * sd + mean
+    return norm_apply("zscore", x, norm_stats("zscore", x, what=what), {"mean": mean, "sd": sd})
 
 
 def rank_min(x, *, descending: bool = False):
@@ -199,22 +247,14 @@ def norm_prank(x, scale: float = 1.0, *, what="percentile rank"):
 
 def norm_dist2max(x, scale: float = 1.0, *, what="distance to max"):
     """1 - (max - x)/(max - min), times scale (COINr n_dist2max)."""
-    return norm_minmax(x, 0.0, 1.0, what=what) * scale
+    return norm_apply("dist2max", x, norm_stats("dist2max", x, what=what), {"scale": scale})
 
 
 def norm_dist2targ(x, target, scale: float = 1.0, cap: bool = True, *, what="distance to target"):
     """1 - (target - x)/(target - min(x)) times scale (COINr n_dist2targ); values beyond the target capped at 1 if
     `cap`. `target` is one value per row, already multiplied by the direction like x."""
-    mn, _ = _range(x, what)
-    t = np.asarray(target, dtype=float).reshape(mn.shape)
-    if np.isnan(t).any():
-        raise ComputationError(f"{what}: an indicator has no target")
-    if (t == mn).any():
-        raise ComputationError(f"{what}: target equals the minimum, the distance is undefined")
-    y = 1 - (t - x) / (t - mn)
-    if cap:
-        y = np.where(y > 1, 1.0, y)
-    return y * scale
+    st = norm_stats("dist2targ", x, target, what=what)
+    return norm_apply("dist2targ", x, st, {"scale": scale, "cap": cap})
 
 
 def norm_goalposts(x_orig, lower, upper, direction, scale: float = 1.0, trunc: bool = True, *, what="goalposts"):
@@ -234,10 +274,7 @@ def norm_goalposts(x_orig, lower, upper, direction, scale: float = 1.0, trunc: b
 
 def norm_fracmax(x, scale: float = 1.0, *, what="fraction of max"):
     """x / max(x) times scale (COINr n_fracmax)."""
-    _, mx = _range(x, what)
-    if (mx == 0).any():
-        raise ComputationError(f"{what}: an indicator has max 0")
-    return x / mx * scale
+    return norm_apply("fracmax", x, norm_stats("fracmax", x, what=what), {"scale": scale})
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -232,18 +232,35 @@ class IndexSpec:
 
     @classmethod
     def from_yaml(cls, text_or_path: str | Path) -> IndexSpec:
-        p = Path(text_or_path) if not isinstance(text_or_path, str) or "\n" not in text_or_path else None
-        if p is not None and p.exists():
-            text = p.read_text(encoding="utf-8")
-        elif p is not None and isinstance(text_or_path, Path):
-            raise SpecError(f"spec file not found: {p}")
-        else:
-            text = str(text_or_path)
+        """A spec from YAML text or a path (str or Path) to a YAML file."""
+        text = read_yaml_source(text_or_path, what="spec")
         try:
             d = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise SpecError(f"spec is not valid YAML: {exc}") from exc
         return cls.from_dict(d)
+
+
+def read_yaml_source(src: str | Path, what: str = "file") -> str:
+    """The text of `src`: a Path is read (it must exist); a str is read as a file if it names an existing one, else
+    taken as YAML text. Long or multi-line strings never reach the file system ("file name too long")."""
+    if isinstance(src, Path):
+        if not src.exists():
+            raise SpecError(f"{what} file not found: {src}")
+        return src.read_text(encoding="utf-8")
+    if not isinstance(src, str):
+        raise SpecError(f"{what}: expected a mapping, YAML text or a path, got {type(src).__name__}")
+    looks_like_path = "\n" not in src and len(src) < 4096 and not src.lstrip().startswith(("{", "["))
+    if looks_like_path:
+        try:
+            p = Path(src)
+            if p.is_file():
+                return p.read_text(encoding="utf-8")
+        except (OSError, ValueError):  # too long a name, NUL bytes...
+            pass
+        if src.strip().lower().endswith((".yaml", ".yml", ".json")):
+            raise SpecError(f"{what} file not found: {src}")
+    return src
 
 
 def load_spec(path: str | Path) -> IndexSpec:

@@ -33,6 +33,11 @@ class Step:
     def fit(self, data: Data, spec: IndexSpec) -> Step:
         return self
 
+    def load_fitted(self, fitted: dict[str, Any]) -> Step:
+        """Take fitted values from a log so that a replay reuses them (normalisation bounds, aggregation weights);
+        other steps refit, which on the same data gives the same result."""
+        return self
+
     def transform(self, data: Data, spec: IndexSpec) -> Data:
         raise NotImplementedError
 
@@ -384,22 +389,95 @@ def _norm_spec(method: str, params: dict | None):
     return method, params
 
 
+BOUNDED_METHODS = ("minmax", "dist2max", "zscore", "fracmax", "dist2targ", "goalposts")
+
+
+def _to_own_units(m: str, st: dict, d: float) -> dict[str, float]:
+    """Fitted bounds (of x * direction) -> the logged form, in the indicator's own units."""
+    if m in ("minmax", "dist2max"):
+        return {"worst": float(st["min"]) * d, "best": float(st["max"]) * d}
+    if m == "zscore":
+        return {"mean": float(st["mean"]) * d, "sd": float(st["sd"])}
+    if m == "fracmax":
+        return {"best": float(st["max"]) * d}
+    if m == "dist2targ":
+        return {"worst": float(st["min"]) * d, "target": float(st["target"]) * d}
+    return {"lower": float(st["lower"]), "upper": float(st["upper"])}  # goalposts: own units already
+
+
+def _from_own_units(m: str, b: dict, d: np.ndarray) -> dict[str, np.ndarray]:
+    """Logged bounds (own units; one dict per indicator) -> arrays of x * direction, shape (1, k, 1)."""
+    def col(key, flip=True):
+        v = np.array([float(x[key]) for x in b], dtype=float).reshape(1, -1, 1)
+        return v * d if flip else v
+
+    try:
+        if m in ("minmax", "dist2max"):
+            return {"min": col("worst"), "max": col("best")}
+        if m == "zscore":
+            return {"mean": col("mean"), "sd": col("sd", flip=False)}
+        if m == "fracmax":
+            return {"max": col("best")}
+        if m == "dist2targ":
+            return {"min": col("worst"), "target": col("target")}
+        return {"lower": col("lower", False), "upper": col("upper", False)}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"normalise: logged bounds for {m} are incomplete ({exc})") from exc
+
+
+def _reference_rows(reference, data: Data) -> np.ndarray:
+    """Row indices selected by `reference`: a year, a list of years, or {years: [...], units: [...]}."""
+    if isinstance(reference, bool) or not isinstance(reference, (int, list, tuple, dict)):
+        raise SpecError(f"normalise: reference must be a year, a list of years or {{years, units}}, got {reference!r}")
+    ref = {"years": reference} if not isinstance(reference, dict) else dict(reference)
+    unknown = set(ref) - {"years", "units"}
+    if unknown:
+        raise SpecError(f"normalise: unknown reference keys {sorted(unknown)} (known: years, units)")
+    mask = np.ones(len(data.units), dtype=bool)
+    years = ref.get("years")
+    if years is not None:
+        years = [years] if isinstance(years, int) else list(years)
+        if data.years is None:
+            raise SpecError("normalise: a reference year needs panel data (a year column)")
+        absent = [y for y in years if y not in set(data.years.tolist())]
+        if absent:
+            raise SpecError(f"normalise: reference years {absent} are not in the data")
+        mask &= np.isin(data.years, years)
+    units = ref.get("units")
+    if units is not None:
+        units = [str(u) for u in ([units] if isinstance(units, str) else units)]
+        have = set(data.units.astype(str).tolist())
+        absent = [u for u in units if u not in have]
+        if absent:
+            raise SpecError(f"normalise: reference units {absent} are not in the data")
+        mask &= np.isin(data.units.astype(str), units)
+    if not mask.any():
+        raise SpecError("normalise: the reference selects no rows")
+    return np.nonzero(mask)[0]
+
+
 class Normalise(Step):
     """Bring indicators onto a common scale, after flipping direction -1 indicators (x * direction, as COINr).
 
     method (params): minmax (range: [0, 100]) | zscore (mean: 0, sd: 1; sample sd) | rank | prank (scale: 1) |
     dist2targ (scale: 1, cap: true; target from the spec) | dist2max (scale: 1) | goalposts (scale: 1,
     trunc: true; goalposts [lower, upper] from the spec, in the indicator's own units) | fracmax | none.
-    Per year for a panel, or `pooled` across years. Per-indicator override in the spec:
-    `normalise: {method: goalposts, params: {scale: 10}}`.
+    Where the bounds (min/max, mean/sd, ...) are fitted: per year for a panel (default), on all rows (`pooled`),
+    or on the `reference` rows only - a base year (`reference: 2020`), several years, or
+    `{years: [...], units: [...]}` - and applied to every row, so scores are comparable over time.
+    The fitted bounds are logged (`bounds_`, in the indicators' own units: worst/best, mean/sd, ...) and a log
+    replay (`CompositeIndex.from_log`) applies them instead of refitting.
+    Per-indicator override in the spec: `normalise: {method: goalposts, params: {scale: 10}}`.
     """
 
     name = "normalise"
 
-    def __init__(self, method: str = "minmax", params: dict | None = None, pooled: bool = False):
+    def __init__(self, method: str = "minmax", params: dict | None = None, pooled: bool = False,
+                 reference: Any = None):
         self.method = method
         self.params = params
         self.pooled = pooled
+        self.reference = reference
 
     def _plan(self, data, spec, method=None, params=None):
         base = _norm_spec(method or self.method, self.params if params is None else params)
@@ -414,7 +492,18 @@ class Normalise(Step):
                 plan[c] = base
         return plan
 
-    def compute(self, X, data, spec, method=None, params=None):
+    def _blocks(self, data) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(key, rows the bounds are fitted on, rows they are applied to)."""
+        if self.reference is not None:
+            return [("all", _reference_rows(self.reference, data), np.arange(len(data.units)))]
+        if self.pooled or not data.is_panel:
+            rows = np.arange(len(data.units))
+            return [("all", rows, rows)]
+        return [(str(int(data.years[r[0]])), r, r) for r in data.year_blocks()]
+
+    def compute(self, X, data, spec, method=None, params=None, bounds=None, fitted=None):
+        """Normalise a stack X (B, rows, k). Bounds are fitted on X (per batch member) unless `bounds` (the logged
+        form, {block: {code: {...}}}) is given; `fitted` (a dict) receives the bounds of batch member 0."""
         X = np.asarray(X, dtype=float)
         out = np.empty_like(X)
         plan = self._plan(data, spec, method, params)
@@ -423,72 +512,105 @@ class Normalise(Step):
             m, p = plan[c]
             groups.setdefault(repr((m, sorted(p.items()))), []).append(j)
         dirs = np.array([spec.nodes[c].direction if c in spec.nodes else 1 for c in data.icodes], dtype=float)
+        blocks = self._blocks(data)
+        if self.reference is not None:
+            bad = sorted({plan[c][0] for c in data.icodes} & {"rank", "prank"})
+            if bad:
+                raise SpecError(f"normalise: {bad} rank within each year and have no bounds to fit on a reference; "
+                                "use minmax, zscore, dist2max, dist2targ, fracmax or goalposts")
         for key, cols in groups.items():
             m, p = plan[data.icodes[cols[0]]]
             codes = [data.icodes[j] for j in cols]
             what = f"normalise {m} ({', '.join(codes[:3])}{'...' if len(codes) > 3 else ''})"
-            for rows in data.year_blocks(self.pooled):
+            d = dirs[cols].reshape(1, -1, 1)
+            ccols = np.array(cols)
+            for bkey, fit_rows, rows in blocks:
                 sub = np.moveaxis(X[:, rows][:, :, cols], 1, 2)  # (B, kc, r)
-                d = dirs[cols].reshape(1, -1, 1)
+                logged = None
+                if bounds is not None and m in BOUNDED_METHODS:
+                    block = bounds.get(bkey)
+                    if block is None or any(c not in block for c in codes):
+                        missing = [c for c in codes if block is None or c not in block]
+                        raise ComputationError(f"{what}: no logged bounds for {missing} in block {bkey!r}")
+                    logged = _from_own_units(m, [block[c] for c in codes], d)
                 if m == "goalposts":
-                    gp = [spec.nodes[c].goalposts for c in codes]
-                    lo = p.get("lower")
-                    hi = p.get("upper")
-                    if lo is None or hi is None:
-                        if any(g is None for g in gp):
-                            raise SpecError(f"{what}: goalposts missing in the spec for some indicator")
-                        lo = np.array([g[0] for g in gp]).reshape(1, -1, 1)
-                        hi = np.array([g[1] for g in gp]).reshape(1, -1, 1)
+                    if logged is not None:
+                        lo, hi = logged["lower"], logged["upper"]
+                    else:
+                        lo, hi = p.get("lower"), p.get("upper")
+                        if lo is None or hi is None:
+                            gp = [spec.nodes[c].goalposts for c in codes]
+                            if any(g is None for g in gp):
+                                raise SpecError(f"{what}: goalposts missing in the spec for some indicator")
+                            lo = np.array([g[0] for g in gp], dtype=float).reshape(1, -1, 1)
+                            hi = np.array([g[1] for g in gp], dtype=float).reshape(1, -1, 1)
                     y = K.norm_goalposts(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what=what)
+                    st = {"lower": np.broadcast_to(lo, (1, len(cols), 1)), "upper": np.broadcast_to(hi, (1, len(cols), 1))}
                 else:
                     xs = sub * d
-                    flat = xs.reshape(-1, xs.shape[-1])
-                    try:
-                        if m == "minmax":
-                            lo, hi = p.get("range", [0, 100])
-                            y = K.norm_minmax(flat, lo, hi, what=what)
-                        elif m == "zscore":
-                            y = K.norm_zscore(flat, p.get("mean", 0.0), p.get("sd", 1.0), what=what)
-                        elif m == "rank":
-                            y = K.norm_rank(flat, what=what)
-                        elif m == "prank":
-                            y = K.norm_prank(flat, p.get("scale", 1.0), what=what)
-                        elif m == "dist2max":
-                            y = K.norm_dist2max(flat, p.get("scale", 1.0), what=what)
-                        elif m == "fracmax":
-                            y = K.norm_fracmax(flat, p.get("scale", 1.0), what=what)
-                        elif m == "dist2targ":
-                            t = [spec.nodes[c].target for c in codes] if "target" not in p else [p["target"]] * len(codes)
-                            if any(v is None for v in t):
-                                raise SpecError(f"{what}: target missing in the spec for some indicator")
-                            tt = np.broadcast_to(np.array(t, float).reshape(1, -1) * dirs[cols], xs.shape[:2])
-                            y = K.norm_dist2targ(flat, tt.reshape(-1, 1), p.get("scale", 1.0), p.get("cap", True),
-                                                 what=what)
-                        else:  # none
-                            y = flat.copy()
-                    except ComputationError as exc:
-                        raise ComputationError(_name_culprit(str(exc), flat, codes)) from exc
-                    y = y.reshape(xs.shape)
-                out[:, rows[:, None], np.array(cols)[None, :]] = np.moveaxis(y, 1, 2)
+                    st = {}
+                    if m in BOUNDED_METHODS:
+                        if logged is not None:
+                            st = logged
+                        else:
+                            fit = np.moveaxis(X[:, fit_rows][:, :, cols], 1, 2) * d
+                            target = None
+                            if m == "dist2targ":
+                                t = ([spec.nodes[c].target for c in codes] if "target" not in p
+                                     else [p["target"]] * len(codes))
+                                if any(v is None for v in t):
+                                    raise SpecError(f"{what}: target missing in the spec for some indicator")
+                                target = np.broadcast_to(np.array(t, float).reshape(1, -1, 1) * d,
+                                                         fit.shape[:2] + (1,))
+                            try:
+                                st = K.norm_stats(m, fit, target, what=what)
+                            except ComputationError as exc:
+                                raise ComputationError(_name_culprit(str(exc), fit, codes)) from exc
+                        y = K.norm_apply(m, xs, st, p)
+                    else:
+                        try:
+                            if m == "rank":
+                                y = K.norm_rank(xs, what=what)
+                            elif m == "prank":
+                                y = K.norm_prank(xs, p.get("scale", 1.0), what=what)
+                            else:  # none
+                                y = xs.copy()
+                        except ComputationError as exc:
+                            raise ComputationError(_name_culprit(str(exc), xs, codes)) from exc
+                out[:, rows[:, None], ccols[None, :]] = np.moveaxis(y, 1, 2)
+                if fitted is not None and st:
+                    blk = fitted.setdefault(bkey, {})
+                    for i, c in enumerate(codes):
+                        blk[c] = _to_own_units(m, {k: v[0, i, 0] for k, v in st.items()}, float(dirs[cols[i]]))
         return out
+
+    def load_fitted(self, fitted: dict[str, Any]) -> Normalise:
+        """Freeze the bounds of a log (`bounds_`): fit() then applies them instead of refitting."""
+        b = (fitted or {}).get("bounds_")
+        self._frozen = {str(k): v for k, v in b.items()} if b else None
+        return self
 
     def fit(self, data, spec):
         plan = self._plan(data, spec)
         self.methods_ = {c: {"method": m, "params": p} for c, (m, p) in plan.items()
                          if (m, p) != _norm_spec(self.method, self.params)}
+        if self.reference is not None:
+            self.reference_rows_ = int(len(_reference_rows(self.reference, data)))
+        fitted: dict[str, dict] = {}
+        self.compute(data.X[None], data, spec, bounds=getattr(self, "_frozen", None), fitted=fitted)
+        self.bounds_ = fitted
         return self
 
     def transform(self, data, spec):
-        return data.with_values(self.compute(data.X[None], data, spec)[0])
+        return data.with_values(self.compute(data.X[None], data, spec, bounds=self.bounds_ or None)[0])
 
 
-def _name_culprit(msg, flat, codes):
-    """Add the indicator codes that are constant / empty to an error message."""
-    k = len(codes)
+def _name_culprit(msg, arr, codes):
+    """Add the indicator codes that are constant / empty to an error message (arr: (B, k, r))."""
     bad = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        rows = flat.reshape(-1, k, flat.shape[-1])[0]
+        rows = np.asarray(arr)[0]
         for c, r in zip(codes, rows):
             if np.isnan(r).all() or np.nanmax(r) == np.nanmin(r):
                 bad.append(c)
@@ -591,10 +713,22 @@ class Aggregate(Step):
             raise SpecError(f"aggregate: weights must be spec | equal | pca | a mapping, got {self.weights!r}")
         return w
 
+    def load_fitted(self, fitted: dict[str, Any]) -> Aggregate:
+        """Freeze the weights of a log (`weights_`): fit() then uses them instead of recomputing (e.g. PCA)."""
+        w = (fitted or {}).get("weights_")
+        self._frozen = dict(w) if w else None
+        return self
+
     def fit(self, data, spec):
         plan = self.plan(data, spec)
         w = self.nominal_weights(plan, spec)
-        if self.weights == "pca":
+        frozen = getattr(self, "_frozen", None)
+        if frozen is not None:
+            missing = [c for c in plan.nodes if c not in frozen]
+            if missing:
+                raise ComputationError(f"aggregate: no logged weights for {missing}")
+            w = np.array([float(frozen[c]) for c in plan.nodes])
+        elif self.weights == "pca":
             V = plan.run(data.X[None], w[None])[0]
             for i, kids, _m, _p, _code in plan.steps:
                 w[kids] = pca_weights(V[:, kids])
