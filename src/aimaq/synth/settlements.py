@@ -6,7 +6,7 @@ Pure functions, no database. ``generate_settlements(seed, params)`` returns two 
 - ``settlements``: ~6,300 rural settlements and ~97 towns, real GeoNames places kept as they are.
 
 Method (details and the reasons in docs/synthetic_settlements.md; every parameter in
-src/aimaq/specs/synth/settlements_v1.yaml):
+src/aimaq/specs/synth/settlements_v2.yaml, the default; version 1 differs only in population_2019):
 
 1. Real places (GeoNames) are located in the district polygons; the spec says which are towns. A town inside
    a city of oblast significance is that unit's ``city_oblast`` (named as the unit); a unit without one gets a
@@ -20,6 +20,9 @@ src/aimaq/specs/synth/settlements_v1.yaml):
    is exact. All roundings are largest-remainder roundings, so every total is an exact integer.
 4. Villages are spread over districts (weights area ** 0.5), placed by bulk rejection sampling inside the
    district polygon, grouped into okrugs around the largest villages, and numbered with KATO-like codes.
+5. population_2019 (synthetic): log-change = group constant + size term + noise, the group constants solved so
+   that groups hit their totals exactly. Version 2 calibrates the "core" villages (a stand-in, computed here,
+   for the villages the criteria will see as having potential) to the review's published change 2019-2023.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import yaml
+from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
 from aimaq.errors import ComputationError, SpecError
@@ -39,7 +43,10 @@ from aimaq.synth import geodata
 from aimaq.synth.geodata import REPUBLICAN
 from aimaq.synth.names import catalogue, sample_name_indices, unique_within_groups
 
-SPEC_NAME = "settlements_v1.yaml"
+SPEC_FILES = {1: "settlements_v1.yaml", 2: "settlements_v2.yaml"}
+DEFAULT_SPEC_VERSION = 2
+SPEC_NAME = SPEC_FILES[DEFAULT_SPEC_VERSION]
+EARTH_RADIUS_KM = 6371.0088
 REPUBLICAN_NAMES = {"71": ("Астана", "Астана"), "75": ("Алматы", "Алматы"), "79": ("Шымкент", "Шымкент")}
 KINDS = ("city_republican", "city_oblast", "city_district", "rural_district_centre", "village")
 RURAL_KINDS = ("rural_district_centre", "village")
@@ -60,17 +67,26 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def default_spec_text() -> str:
-    return resources.files("aimaq").joinpath("specs", "synth", SPEC_NAME).read_text(encoding="utf-8")
+def _spec_file(version: int | None) -> str:
+    v = DEFAULT_SPEC_VERSION if version is None else int(version)
+    if v not in SPEC_FILES:
+        raise SpecError(f"no settlements spec version {version!r} (known: {sorted(SPEC_FILES)})")
+    return SPEC_FILES[v]
 
 
-def load_spec(params: dict | str | Path | None = None) -> dict:
-    """The default spec, overridden by ``params``: a dict (deep-merged) or the path of a whole YAML spec."""
+def default_spec_text(version: int | None = None) -> str:
+    """Text of a shipped spec (default: the current version, 2)."""
+    return resources.files("aimaq").joinpath("specs", "synth", _spec_file(version)).read_text(encoding="utf-8")
+
+
+def load_spec(params: dict | str | Path | None = None, version: int | None = None) -> dict:
+    """A shipped spec (``version``: 1 or 2, default 2), overridden by ``params``: a dict (deep-merged) or the
+    path of a whole YAML spec (then ``version`` is not used)."""
     try:
         if isinstance(params, (str, Path)):
             spec = yaml.safe_load(Path(params).read_text(encoding="utf-8"))
         else:
-            spec = yaml.safe_load(default_spec_text())
+            spec = yaml.safe_load(default_spec_text(version))
             if params:
                 spec = _deep_merge(spec, params)
     except (OSError, yaml.YAMLError) as e:
@@ -98,6 +114,24 @@ def _validate(spec: dict) -> None:
     t = spec["targets"]
     if not 0 < t["small_villages"] < t["rural_settlements"]:
         raise SpecError("settlements spec: small_villages must be between 0 and rural_settlements")
+    ch = spec["change_2019_2023"]
+    for group in ("villages", "towns"):
+        if group not in ch or float(ch[group]["total_change"]) <= -1 or float(ch[group]["sigma"]) < 0:
+            raise SpecError(f"settlements spec: change_2019_2023.{group} needs total_change > -1 and sigma >= 0")
+    core = ch.get("core")
+    if core is not None:
+        need = ("min_population_any", "centre_min_population", "near_min_population", "near_km", "total_change")
+        miss = [k for k in need if k not in core]
+        if miss:
+            raise SpecError(f"settlements spec: change_2019_2023.core lacks {miss}")
+        if float(core["near_km"]) < 0:
+            raise SpecError("settlements spec: change_2019_2023.core.near_km must be >= 0")
+        changes = [float(core["total_change"]), *map(float, (core.get("regions") or {}).values())]
+        if min(changes) <= -1:
+            raise SpecError("settlements spec: change_2019_2023.core changes must be > -1")
+        bad = sorted({str(k) for k in (core.get("regions") or {})} - regs)
+        if bad:
+            raise SpecError(f"settlements spec: change_2019_2023.core.regions: unknown regions {bad}")
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -178,10 +212,79 @@ def _change_2019(rng: np.random.Generator, pop: np.ndarray, cfg: dict) -> np.nda
     return np.maximum(lr_round(p19, int(round(target))), 1)
 
 
+def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def core_villages(kind: np.ndarray, pop: np.ndarray, lat: np.ndarray, lon: np.ndarray, cfg: dict) -> np.ndarray:
+    """Boolean mask of the "core" villages of spec section change_2019_2023.core (all rows, towns False).
+
+    Support-like: a village of ``min_population_any``+ people, or an okrug centre of ``centre_min_population``+;
+    satellite-like: another village of ``near_min_population``+ within ``near_km`` (great circle, inclusive) of
+    a support-like village or a town. Uses only what the generator knows (no classification, no service level)."""
+    kind = np.asarray(kind).astype(str)
+    pop = np.asarray(pop, dtype=float)
+    rural = np.isin(kind, RURAL_KINDS)
+    sup = rural & ((pop >= float(cfg["min_population_any"]))
+                   | ((kind == "rural_district_centre") & (pop >= float(cfg["centre_min_population"]))))
+    anchors = sup | ~rural
+    cand = np.flatnonzero(rural & ~sup & (pop >= float(cfg["near_min_population"])))
+    near = np.zeros(pop.size, dtype=bool)
+    if cand.size and anchors.any():
+        xyz = _unit_xyz(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+        # inclusive bound (1 mm of slack for floating-point noise), as the village criteria's distances
+        angle = min((float(cfg["near_km"]) + 1e-6) / EARTH_RADIUS_KM, np.pi)
+        chord, _ = cKDTree(xyz[anchors]).query(xyz[cand], k=1, distance_upper_bound=2.0 * np.sin(angle / 2.0) * (1 + 1e-12))
+        near[cand] = np.isfinite(chord)
+    return sup | near
+
+
+def _change_2019_core(z: np.ndarray, pop: np.ndarray, region: np.ndarray, core: np.ndarray, ch: dict) -> np.ndarray:
+    """Villages' population_2019 in groups with exact totals (spec version 2; z: standard normal draws):
+    core villages of each region named in core.regions hit that region's change, the other core villages make
+    the core's total change core.total_change, the other villages make all villages' change villages.total_change.
+    Within a group log(p23/p19) = alpha_group + beta ln(p23/1000) + sigma z."""
+    vcfg, ccfg = ch["villages"], ch["core"]
+    p = pop.astype(float)
+    rest = float(vcfg["beta"]) * np.log(np.maximum(p, 1.0) / 1000.0) + float(vcfg["sigma"]) * z
+    named = {str(k): float(v) for k, v in (ccfg.get("regions") or {}).items()}
+    group = np.where(core, 0, -1)                       # 0: other core villages, -1: periphery, 1..: named regions
+    targets = {}
+    for g, (r, change) in enumerate(sorted(named.items()), start=1):
+        cell = core & (region == r)
+        if not cell.any():
+            raise ComputationError(f"region {r}: no core village to carry the published change {change:+.1%}")
+        group[cell] = g
+        targets[g] = int(round(p[cell].sum() / (1.0 + change)))
+    core_total = int(round(p[core].sum() / (1.0 + float(ccfg["total_change"]))))
+    targets[0] = core_total - sum(targets.values())
+    targets[-1] = int(round(p.sum() / (1.0 + float(vcfg["total_change"])))) - core_total
+    p19 = np.zeros(p.size, dtype=np.int64)
+    for g, target in targets.items():
+        idx = np.flatnonzero(group == g)
+        label = {0: "core villages outside the named regions", -1: "villages outside the core"}.get(g, "core")
+        if idx.size == 0:
+            if target != 0:
+                raise ComputationError(f"no {label} to carry a 2019 population of {target}")
+            continue
+        if target <= 0:
+            raise ComputationError(
+                f"{label}: the published changes leave them a 2019 population of {target} "
+                f"(2023: {int(p[idx].sum())}); change_2019_2023 targets are inconsistent")
+        alpha = np.log((p[idx] * np.exp(-rest[idx])).sum() / target)
+        p19[idx] = np.maximum(lr_round(p[idx] * np.exp(-(alpha + rest[idx])), target), 1)
+    return p19
+
+
 # --- main generator -------------------------------------------------------------------------------------
-def generate_settlements(seed: int = 2023, params: dict | str | Path | None = None) -> dict[str, pl.DataFrame]:
-    """Okrugs and settlements of Kazakhstan (synthetic where no real data exist), deterministic in ``seed``."""
-    spec = load_spec(params)
+def generate_settlements(seed: int = 2023, params: dict | str | Path | None = None,
+                         version: int | None = None) -> dict[str, pl.DataFrame]:
+    """Okrugs and settlements of Kazakhstan (synthetic where no real data exist), deterministic in ``seed``.
+
+    ``version``: shipped spec version (default 2; 1 = the uncalibrated population_2019 of spec version 1),
+    overridden by ``params`` as in :func:`load_spec`."""
+    spec = load_spec(params, version)
     d = geodata.districts()
     ss = np.random.SeedSequence(int(seed))
     rng_towns, rng_small, rng_large, rng_place, rng_names, rng_change, rng_district = (
@@ -445,7 +548,12 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     pop19 = np.empty(n_all, dtype=np.int64)
     ch = spec["change_2019_2023"]
     rural = np.isin(kind, RURAL_KINDS)
-    pop19[rural] = _change_2019(rng_change, pop[rural], ch["villages"])
+    if ch.get("core") is None:      # spec version 1: one group of villages
+        pop19[rural] = _change_2019(rng_change, pop[rural], ch["villages"])
+    else:                           # version 2: same draws, groups calibrated to the published changes
+        z = rng_change.standard_normal(int(rural.sum()))
+        core = core_villages(kind, pop, lat, lon, ch["core"])
+        pop19[rural] = _change_2019_core(z, pop[rural], region_all[rural].astype(str), core[rural], ch)
     pop19[~rural] = _change_2019(rng_change, pop[~rural], ch["towns"])
 
     settlements = pl.DataFrame(
