@@ -79,6 +79,47 @@ def _villages(con: duckdb.DuckDBPyConnection) -> None:
     classify_villages(con)
 
 
+def highlights(con: duckdb.DuckDBPyConnection):
+    """The review's headline figures beside what Aimaq computes from the demo data, each saying what it rests on."""
+    import polars as pl
+
+    from aimaq.rating.service import rating_summary
+    from aimaq.rural.service import show_villages
+    from aimaq.standards.service import coverage_table
+
+    def published(indicator, period, breakdown):
+        row = con.execute("SELECT value FROM observation_latest WHERE kato = '000000000' AND indicator = ? "
+                          "AND period = ? AND breakdown = ?", [indicator, period, breakdown]).fetchone()
+        return "" if row is None else f"{row[0]:g}"
+
+    rows = []
+    rating = rating_summary(con, 2024, "computed")
+    rows.append(("Средний балл рейтинга качества жизни 2024 (26 городов)",
+                 published("qol_score", "2024", "aggregate=средний балл по городам"), round(rating["mean"], 2),
+                 "синтетические показатели и опрос, откалиброванные по Таблице 2"))
+    coverage = coverage_table(con, 2023, "country").filter(pl.col("group") == "all")
+    rows.append(("Обеспеченность по Системе региональных стандартов 2023, %",
+                 published("srs_coverage_pct", "2023", "aggregate=все населенные пункты"),
+                 round(coverage["coverage_pct"][0], 1), "синтетический реестр объектов, откалиброванный по регионам"))
+    villages = show_villages(con).row(0, named=True)
+    rows.append(("Сёла с потенциалом развития, тыс.",
+                 published("villages_count_thousand", "2024", "aggregate=СНП с потенциалом развития"),
+                 round(villages["with_potential"] / 1000, 2), "синтетические сёла; критерии — спецификация по умолчанию"))
+    rows.append(("Доля сельских жителей в сёлах с потенциалом, %",
+                 published("rural_residents_share_pct", "2024", "aggregate=СНП с потенциалом развития"),
+                 round(villages["population_share_with_potential_pct"], 1), "то же"))
+    forecast = con.execute("""SELECT i.population, i.urban_share FROM forecast_indicator i
+                              WHERE i.region_code = '000000000' AND i.year = 2030
+                              AND i.run_id = (SELECT max(run_id) FROM forecast_run WHERE kind = 'forecast')""").fetchone()
+    if forecast:
+        rows.append(("Население на 1 января 2030, млн", published("population_million", "2030", "kind=forecast"),
+                     round(forecast[0] / 1e6, 2), "реальные данные БНС и ООН WPP 2024 с допущениями (см. forecast run)"))
+        rows.append(("Урбанизация 2030, %", published("urbanisation_pct", "2030", "kind=forecast;bound=lower") + "–"
+                     + published("urbanisation_pct", "2030", "kind=forecast;bound=upper"),
+                     round(forecast[1] * 100, 1), "доли городского населения по областям частично допущения"))
+    return pl.DataFrame(rows, schema=["показатель", "обзор", "Aimaq", "на чём основано"], orient="row")
+
+
 def content_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A hash of every table's content (sorted rows), without load timestamps: equal for equal databases."""
     digest = hashlib.sha256()

@@ -121,3 +121,12 @@ def test_the_demo_runs_every_job_and_labels_computed_results_synthetic(demo_db):
     kz = load_results(demo_db, run_id, region_code="000000000", year=2030)
     assert 21.0e6 < kz["population"][0] < 22.2e6  # the review expects 21.5 million
     assert kz["lower80"][0] < kz["population"][0] < kz["upper80"][0]
+
+
+def test_highlights_put_the_review_beside_aimaq(demo_db):
+    from aimaq.demo import highlights
+
+    table = {r["показатель"]: r for r in highlights(demo_db).iter_rows(named=True)}
+    assert table["Средний балл рейтинга качества жизни 2024 (26 городов)"]["обзор"] == "5.56"
+    assert table["Урбанизация 2030, %"]["обзор"] == "63.9–65"
+    assert abs(table["Население на 1 января 2030, млн"]["Aimaq"] - 21.5) < 0.7

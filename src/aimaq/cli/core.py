@@ -81,6 +81,13 @@ def register(app: typer.Typer) -> None:
         con = build_demo(db_path, seed=seed, out=out, progress=fmt is Format.table)
         typer.echo(f"database: {db_path}")
         _print_summary(con, fmt)
+        from aimaq.demo import highlights
+
+        figures = highlights(con)
+        if fmt is Format.table:
+            emit(figures, fmt, title="Обзор и расчёт Aimaq / the review beside Aimaq's figures")
+        else:
+            emit(figures.with_columns(pl.lit("highlights").alias("section")), fmt)
         con.close()
 
     indicator = typer.Typer(help="The indicator catalogue.", no_args_is_help=True)
