@@ -525,7 +525,7 @@ class Normalise(Step):
             d = dirs[cols].reshape(1, -1, 1)
             ccols = np.array(cols)
             for bkey, fit_rows, rows in blocks:
-                sub = np.moveaxis(X[:, rows][:, :, cols], 1, 2)  # (B, kc, r)
+                sub = np.ascontiguousarray(np.moveaxis(X[:, rows][:, :, cols], 1, 2))  # (B, kc, r)
                 logged = None
                 if bounds is not None and m in BOUNDED_METHODS:
                     block = bounds.get(bkey)
@@ -553,7 +553,8 @@ class Normalise(Step):
                         if logged is not None:
                             st = logged
                         else:
-                            fit = np.moveaxis(X[:, fit_rows][:, :, cols], 1, 2) * d
+                            fit = sub * d if fit_rows is rows else np.ascontiguousarray(
+                                np.moveaxis(X[:, fit_rows][:, :, cols], 1, 2)) * d
                             target = None
                             if m == "dist2targ":
                                 t = ([spec.nodes[c].target for c in codes] if "target" not in p
