@@ -92,13 +92,18 @@ def register(app: typer.Typer) -> None:
             emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt, title="План: ILP и жадный")
 
     @sub.command("compute")
-    def compute(year: int = typer.Option(..., "--year"), edition: str = EditionOpt, fmt: Format = FormatOpt) -> None:
-        """Recompute and store coverage for a year (after importing an inventory)."""
+    def compute(year: int = typer.Option(..., "--year"), edition: str = EditionOpt,
+                roads: bool = typer.Option(True, "--roads/--no-roads",
+                                           help="Use the imported road network (when there is one)."),
+                fmt: Format = FormatOpt) -> None:
+        """Recompute and store coverage for a year (after importing an inventory or a road network)."""
         from aimaq.standards import service
 
         con = _con()
         try:
-            run = service.compute_coverage(con, year, edition=edition)
+            run = service.compute_coverage(con, year, edition=edition, roads=roads)
+            for note in run.notes:
+                typer.echo(note, err=True)
             frame = run.aggregates.filter((pl.col("level") == "country") & (pl.col("direction") == ""))
         finally:
             con.close()
@@ -139,6 +144,35 @@ def register(app: typer.Typer) -> None:
             con.close()
         typer.echo(f"{file}: {out['rows']} facilities" + (" (dry run: nothing written)" if dry_run
                                                           else f" added (import #{out['import_id']})"))
+
+    @sub.command("import-roads")
+    def import_roads(file: Path = typer.Argument(..., help="CSV or XLSX with columns from_kato, to_kato, km."),
+                     dry_run: bool = typer.Option(False, "--dry-run", help="Only validate; write nothing."),
+                     append: bool = typer.Option(False, "--append",
+                                                 help="Add to the stored network instead of replacing it."),
+                     source: Optional[str] = typer.Option(None, "--source", help="Who measured the distances.")
+                     ) -> None:
+        """Import a road network (edges between settlements, km by road; ends as KATO codes or settlement names).
+        Within-km items then use road distances instead of straight line × detour. All rows or none."""
+        from aimaq.errors import ValidationFailed
+        from aimaq.standards import service
+
+        con = _con()
+        try:
+            out = service.import_roads(con, file, source=source, append=append, dry_run=dry_run)
+        except ValidationFailed as exc:
+            for p in exc.problems:
+                typer.echo(str(p), err=True)
+            raise
+        finally:
+            con.close()
+        what = f"{file}: {out['edges']} road edges between {out['settlements']} settlements"
+        if dry_run:
+            typer.echo(what + " (dry run: nothing written)")
+        else:
+            kept = f", {out['kept_edges']} kept from the previous network" if out["kept_edges"] else ""
+            typer.echo(what + f" loaded (import #{out['import_id']}{kept}); run `aimaq standards compute --year "
+                              f"YEAR` to recompute coverage")
 
     @sub.command("catalogue")
     def catalogue(edition: str = EditionOpt, fmt: Format = FormatOpt) -> None:

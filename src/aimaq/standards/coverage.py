@@ -158,7 +158,22 @@ class _Prepared:
             if (~ok).any():
                 self.notes.append(f"{int((~ok).sum())} road edges join unknown settlements and were ignored")
             km = network["km"].to_numpy().astype(np.float64)[ok]
-            self.graph = csr_matrix((km, (a[ok], b[ok])), shape=(self.n, self.n))
+            a, b = a[ok], b[ok]
+            lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
+            # undirected: one entry per pair (the shortest if an edge is given twice; csr would add duplicates)
+            order = np.lexsort((km, hi_, lo_))
+            lo_, hi_, km = lo_[order], hi_[order], km[order]
+            first = np.ones(len(km), dtype=bool)
+            first[1:] = (lo_[1:] != lo_[:-1]) | (hi_[1:] != hi_[:-1])
+            self.graph = csr_matrix((km[first], (lo_[first], hi_[first])), shape=(self.n, self.n))
+            degree = np.bincount(np.concatenate([lo_, hi_]), minlength=self.n)
+            if (degree == 0).any():
+                self.notes.append(f"{int((degree == 0).sum())} settlements have no road edge: for within-km items "
+                                  f"they count only facilities registered in them")
+            off_network = int((self.fac_settlement < 0).sum())
+            if off_network:
+                self.notes.append(f"{off_network} facilities are registered in no settlement and are not reachable "
+                                  f"by road")
 
     def applies(self) -> np.ndarray:
         items = self.catalogue.items

@@ -53,6 +53,9 @@ def load_facilities(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
 
 def load_levels(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, year: int) -> pl.DataFrame:
     indicators = sorted({i.rule.indicator for i in catalogue.items if i.rule.indicator})
+    if not indicators:   # a catalogue without service-level items
+        return pl.DataFrame(schema={"kato": pl.Utf8, "indicator": pl.Utf8, "value": pl.Float64,
+                                    "synthetic": pl.Boolean})
     return con.execute(f"""SELECT kato, indicator, value, synthetic FROM observation_latest
                            WHERE period = ? AND breakdown = '' AND indicator IN ({', '.join('?' * len(indicators))})""",
                        [str(year), *indicators]).pl()
@@ -176,10 +179,12 @@ class CoverageRun:
 
 
 def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str = DEFAULT_EDITION,
-                     analysis_version: str = "1", use_rural_roles: bool = False) -> CoverageRun:
+                     analysis_version: str = "1", use_rural_roles: bool = False, roads: bool = True) -> CoverageRun:
     """Evaluate the catalogue for every settlement in `year`, aggregate (country with cities/villages, regions,
     districts; all directions and by direction), add the change against the latest run of year − 1 and flag
-    anomalies. Writes srs_run (kind coverage), srs_coverage_settlement, srs_coverage_item, srs_coverage_aggregate."""
+    anomalies. Within-km items use the stored road network when one has been imported (and roads=True), else
+    straight-line distance × detour; the run's params and notes say which (and how many edges).
+    Writes srs_run (kind coverage), srs_coverage_settlement, srs_coverage_item, srs_coverage_aggregate."""
     catalogue = load_catalogue(edition)
     settlements = load_settlements(con, use_rural_roles)
     facilities = load_facilities(con, year)
@@ -188,7 +193,9 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
         raise ComputationError(f"no facility inventory or service levels for {year}; import them or run "
                                f"build_synthetic_inventory")
     synthetic = bool(facilities["synthetic"].any() or levels["synthetic"].any() or settlements["synthetic"].any())
-    cm = evaluate(settlements, facilities, levels, catalogue)
+    network, road_info, road_note = _network_for_run(con, roads)
+    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
+    cm.notes.insert(0, road_note)
     cov = settlement_coverage(cm, settlements)
     spec = agg.load_analysis_spec(analysis_version)
     parts = [agg.aggregate_coverage(cov, "country", groups=("all", "cities", "villages"))]
@@ -207,7 +214,9 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
 
     run_id = _new_run(con, "coverage", year, catalogue, synthetic,
                       {"edition": edition, "analysis": f"{spec['name']}:{spec['version']}",
-                       "use_rural_roles": use_rural_roles}, "; ".join(cm.notes))
+                       "use_rural_roles": use_rural_roles, "distance": "road" if network is not None else
+                       "straight_line_x_detour", "detour_factor": catalogue.detour_factor,
+                       "road_network": road_info}, "; ".join(cm.notes))
     con.execute("BEGIN TRANSACTION")
     try:
         s_rows = cov.select(pl.lit(run_id).alias("run_id"), "kato", "category", "population", "n_applicable",
@@ -233,6 +242,19 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
         con.execute("ROLLBACK")
         raise
     return CoverageRun(run_id, year, cov, table, cm.notes)
+
+
+def _network_for_run(con, roads: bool) -> tuple[pl.DataFrame | None, dict | None, str]:
+    """(edges or None, provenance for the run's params, a note saying which distance was used)."""
+    stored = load_network(con)
+    if stored is None:
+        return None, None, "within-km items: straight-line distance × detour (no road network loaded)"
+    edges, info = stored
+    if not roads:
+        return None, None, (f"within-km items: straight-line distance × detour (road network import "
+                            f"#{info['import_id']} not used on request)")
+    return edges, info, (f"within-km items: road-network distances ({info['edges']} edges, import "
+                         f"#{info['import_id']} of {info['file']}); detour factor not applied")
 
 
 def _latest_run(con, year: int, catalogue: Catalogue | None = None, kind: str = "coverage") -> int | None:
@@ -303,7 +325,9 @@ def gaps(con: duckdb.DuckDBPyConnection, kato: str, year: int, *, edition: str =
             kato = names[0]
         else:
             raise UnknownNameError("settlement", kato, names[:5])
-    frame = gap_list(settlements, load_facilities(con, year), load_levels(con, catalogue, year), catalogue, [kato])
+    stored = load_network(con)
+    frame = gap_list(settlements, load_facilities(con, year), load_levels(con, catalogue, year), catalogue, [kato],
+                     network=None if stored is None else stored[0])
     return frame.with_columns(year=pl.lit(year))
 
 
@@ -468,3 +492,93 @@ def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, editio
         raise
     _register_indicators(con, catalogue)
     return {"rows": frame.height, "import_id": import_id, "dry_run": False}
+
+
+# --- road network -------------------------------------------------------------------------------------------
+def import_roads(con: duckdb.DuckDBPyConnection, path, *, source: str | None = None, append: bool = False,
+                 dry_run: bool = False) -> dict:
+    """Import a road network (CSV/XLSX: from_kato, to_kato, km; ends are KATO codes or settlement names) as a new
+    version of the stored network (srs_road_edge under a new import_batch id), which coverage then uses instead of
+    straight-line × detour. With append, the latest version's edges are kept and the file adds to them (an edge
+    already stored is a problem). The whole file is validated first (unknown or ambiguous settlement, km not a
+    positive number, an edge from a settlement to itself, duplicate edges); any problem → ValidationFailed with
+    every problem (file, sheet, row, column, reason) and nothing written."""
+    import hashlib
+    from pathlib import Path
+
+    from aimaq.ingest.readers import read_sheets
+    from aimaq.standards.roads import validate_edges
+    from aimaq.territory.repository import load_name_index
+
+    path = Path(path)
+    sheets = read_sheets(path)
+    settlements = {r[0] for r in con.execute(
+        "SELECT kato FROM territory WHERE level = 'settlement' AND valid_to IS NULL").fetchall()}
+    index = None
+
+    def resolve(name: str) -> str:
+        nonlocal index
+        if index is None:
+            index = load_name_index(con)
+        return index.resolve(name, level="settlement").kato
+
+    latest = _latest_road_import(con)
+    existing = {}
+    if append and latest is not None:
+        existing = {(a, b): f"{f}, row {r}" for a, b, f, r in con.execute(
+            "SELECT from_kato, to_kato, file, row_number FROM srs_road_edge WHERE import_id = ?", [latest]).fetchall()}
+    edges, problems = validate_edges(str(path), sheets, settlements, resolve, existing)
+    if problems:
+        raise ValidationFailed(problems)
+    nodes = {e.from_kato for e in edges} | {e.to_kato for e in edges}
+    out = {"edges": len(edges), "settlements": len(nodes), "dry_run": dry_run,
+           "kept_edges": len(existing), "replaces_import": None if append else latest}
+    if dry_run:
+        return out
+    now = dt.datetime.now()
+    frame = pl.DataFrame({
+        "from_kato": [e.from_kato for e in edges], "to_kato": [e.to_kato for e in edges],
+        "km": [e.km for e in edges], "sheet": [e.sheet for e in edges], "row_number": [e.row for e in edges],
+        "from_text": [e.from_text for e in edges], "to_text": [e.to_text for e in edges],
+    }, schema={"from_kato": pl.Utf8, "to_kato": pl.Utf8, "km": pl.Float64, "sheet": pl.Utf8,
+               "row_number": pl.Int32, "from_text": pl.Utf8, "to_text": pl.Utf8})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = con.execute(
+            """INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)
+               VALUES (?, ?, 'srs_roads', ?, ?, 0, ?) RETURNING import_id""",
+            [str(path), hashlib.sha256(path.read_bytes()).hexdigest(), now, len(edges), len(existing)]).fetchone()[0]
+        if existing:
+            con.execute("""INSERT INTO srs_road_edge SELECT ? AS import_id, from_kato, to_kato, km, source, loaded_at,
+                           file, sheet, row_number, from_text, to_text FROM srs_road_edge WHERE import_id = ?""",
+                        [import_id, latest])
+        con.register("_r", frame.to_arrow())
+        con.execute("""INSERT INTO srs_road_edge SELECT ?, from_kato, to_kato, km, ?, ?, ?, sheet, row_number,
+                       from_text, to_text FROM _r""", [import_id, source or path.name, now, str(path)])
+        con.unregister("_r")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    out["import_id"] = import_id
+    return out
+
+
+def _latest_road_import(con: duckdb.DuckDBPyConnection) -> int | None:
+    return con.execute("SELECT max(import_id) FROM srs_road_edge").fetchone()[0]
+
+
+def load_network(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, dict] | None:
+    """The stored road network (edges of the latest import: from_kato, to_kato, km) and its provenance, or None
+    when no network has been imported."""
+    latest = _latest_road_import(con)
+    if latest is None:
+        return None
+    edges = con.execute("SELECT from_kato, to_kato, km FROM srs_road_edge WHERE import_id = ? ORDER BY 1, 2",
+                        [latest]).pl()
+    file, sha, loaded = con.execute("SELECT file, sha256, loaded_at FROM import_batch WHERE import_id = ?",
+                                    [latest]).fetchone()
+    sources = sorted(r[0] for r in con.execute(
+        "SELECT DISTINCT source FROM srs_road_edge WHERE import_id = ?", [latest]).fetchall())
+    return edges, {"import_id": latest, "edges": edges.height, "file": file, "sha256": sha,
+                   "loaded_at": str(loaded), "sources": sources}
