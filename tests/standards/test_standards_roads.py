@@ -8,6 +8,8 @@ Constructed case (catalogue: P1 school present, W1 medical point within 13 km, d
 
 import json
 
+import polars as pl
+
 import pytest
 import yaml
 
@@ -181,3 +183,30 @@ def test_cli_import_roads(db):
     # the command prints every problem; main() turns ValidationFailed into exit status 2
     assert isinstance(res.exception, ValidationFailed) and ValidationFailed.exit_code == 2
     assert "row 2, column B" in res.output and "itself" in res.output
+
+
+def test_plan_spillover_follows_the_roads():
+    """Villages P, Q 3 km apart in a straight line but 40 km by road; R 100 km from P but 10 km by road. A medical
+    point (W1, 13 km) built in P serves Q by straight line, R by road."""
+    from aimaq.standards.coverage import evaluate
+    from aimaq.standards.optimise import build_problem
+
+    from .conftest import facilities_frame, levels_frame, settlements_frame
+
+    cat = mini_catalogue()
+    s = settlements_frame([("P", "P", "village", LAT, LON, 500, "47", "4736"),
+                           ("Q", "Q", "village", LAT + lat_offset(3), LON, 500, "47", "4736"),
+                           ("R", "R", "village", LAT + lat_offset(100), LON, 500, "47", "4736")])
+    fac, lv = facilities_frame([]), levels_frame([])
+    net = pl.DataFrame({"from_kato": ["P", "P"], "to_kato": ["Q", "R"], "km": [40.0, 10.0]})
+
+    def served_by_p(network):
+        cm = evaluate(s, fac, lv, cat, network=network)
+        problem = build_problem(cm, s, cat, network=network)
+        proj = problem.projects.with_row_index("k").filter(pl.col("item") == "W1")
+        k = dict(zip(proj["kato"], proj["k"]))
+        cover = problem.cover.toarray()
+        return {x for x in ("Q", "R") if cover[k["P"], k[x]] and cover[k[x], k["P"]]}
+
+    assert served_by_p(None) == {"Q"}
+    assert served_by_p(net) == {"R"}

@@ -95,6 +95,26 @@ def _settlement_index(settlement_kato: pl.Series, kato: pl.Series) -> np.ndarray
     return joined["i"].cast(pl.Int64).fill_null(-1).to_numpy()
 
 
+def road_graph(settlement_kato: pl.Series, network: pl.DataFrame) -> tuple[csr_matrix, int, int]:
+    """Sparse road graph over the settlements (row order of settlement_kato; km, undirected: one entry per pair,
+    the shortest if an edge is given twice, since csr would add duplicates), the number of edges ignored (an end
+    not among the settlements) and the number of settlements without an edge."""
+    n = len(settlement_kato)
+    kato = settlement_kato.cast(pl.Utf8)
+    a = _settlement_index(kato, network["from_kato"])
+    b = _settlement_index(kato, network["to_kato"])
+    ok = (a >= 0) & (b >= 0)
+    km = network["km"].to_numpy().astype(np.float64)[ok]
+    lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+    order = np.lexsort((km, hi, lo))
+    lo, hi, km = lo[order], hi[order], km[order]
+    first = np.ones(len(km), dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    graph = csr_matrix((km[first], (lo[first], hi[first])), shape=(n, n))
+    degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
+    return graph, int((~ok).sum()), int((degree == 0).sum())
+
+
 class _Prepared:
     """Arrays shared by evaluation and gap search, built once from the frames."""
 
@@ -152,24 +172,12 @@ class _Prepared:
 
         self.graph = None
         if network is not None and network.height:
-            a = _settlement_index(self.kato_series, network["from_kato"])
-            b = _settlement_index(self.kato_series, network["to_kato"])
-            ok = (a >= 0) & (b >= 0)
-            if (~ok).any():
-                self.notes.append(f"{int((~ok).sum())} road edges join unknown settlements and were ignored")
-            km = network["km"].to_numpy().astype(np.float64)[ok]
-            a, b = a[ok], b[ok]
-            lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
-            # undirected: one entry per pair (the shortest if an edge is given twice; csr would add duplicates)
-            order = np.lexsort((km, hi_, lo_))
-            lo_, hi_, km = lo_[order], hi_[order], km[order]
-            first = np.ones(len(km), dtype=bool)
-            first[1:] = (lo_[1:] != lo_[:-1]) | (hi_[1:] != hi_[:-1])
-            self.graph = csr_matrix((km[first], (lo_[first], hi_[first])), shape=(self.n, self.n))
-            degree = np.bincount(np.concatenate([lo_, hi_]), minlength=self.n)
-            if (degree == 0).any():
-                self.notes.append(f"{int((degree == 0).sum())} settlements have no road edge: for within-km items "
-                                  f"they count only facilities registered in them")
+            self.graph, ignored, isolated = road_graph(self.kato_series, network)
+            if ignored:
+                self.notes.append(f"{ignored} road edges join unknown settlements and were ignored")
+            if isolated:
+                self.notes.append(f"{isolated} settlements have no road edge: for within-km items they count only "
+                                  f"facilities registered in them")
             off_network = int((self.fac_settlement < 0).sum())
             if off_network:
                 self.notes.append(f"{off_network} facilities are registered in no settlement and are not reachable "
@@ -216,6 +224,28 @@ class _Prepared:
         local = self.present[rows, t]
         km[local] = 0.0
         return km, which
+
+
+def road_pairs_within(graph: csr_matrix, nodes: np.ndarray, km: float,
+                      chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, k) of positions in `nodes` (distinct settlement rows of `graph`, see road_graph) whose road
+    distance is ≤ km (1 mm tolerance), i ≠ k, both orders. Dijkstra from the nodes in chunks, pruned at km
+    (memory: chunk × settlements)."""
+    n = graph.shape[0]
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    out_i, out_k = [], []
+    for start in range(0, len(nodes), chunk):
+        block = nodes[start:start + chunk]
+        dist = dijkstra(graph, directed=False, indices=block, limit=km + BOUNDARY_TOLERANCE_KM)
+        r, c = np.nonzero(dist <= km + BOUNDARY_TOLERANCE_KM)
+        k = pos[c]
+        keep = (k >= 0) & (k != start + r)
+        out_i.append(start + r[keep])
+        out_k.append(k[keep])
+    if not out_i:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_i), np.concatenate(out_k)
 
 
 def evaluate(

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix, csc_matrix
 from scipy.spatial import cKDTree
 
 from aimaq.errors import ComputationError
-from aimaq.standards.coverage import CoverageMatrix
+from aimaq.standards.coverage import CoverageMatrix, road_graph, road_pairs_within
 from aimaq.standards.geo import chord_from_km, to_unit_xyz
 from aimaq.standards.spec import Catalogue
 
@@ -42,8 +42,10 @@ class Problem:
 
 def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Catalogue, *,
                   threshold_pct: float | None = None, spillover: bool = True,
-                  candidates: np.ndarray | None = None) -> Problem:
-    """Projects for every missing applicable item (of `candidates` settlements if given, a boolean mask)."""
+                  candidates: np.ndarray | None = None, network: pl.DataFrame | None = None) -> Problem:
+    """Projects for every missing applicable item (of `candidates` settlements if given, a boolean mask).
+    Spillover of within-km items: straight-line distance × detour, or road distance when `network` (edges
+    from_kato, to_kato, km) is given, as in coverage.evaluate."""
     pop = settlements["population"].to_numpy().astype(float)
     n_app = cm.n_applicable.astype(float)
     total_pop = pop.sum()
@@ -61,11 +63,19 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
     rows, cols = [np.arange(P)], [np.arange(P)]   # gap k == project k closes itself
     if spillover and P:
         xyz = to_unit_xyz(settlements["lat"].to_numpy(), settlements["lon"].to_numpy())
+        graph = None
+        if network is not None and network.height:
+            graph, _, _ = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)
         for j, item in enumerate(catalogue.items):
             if item.rule.kind != "within_km":
                 continue
             idx = np.flatnonzero(gj == j)
             if len(idx) < 2:
+                continue
+            if graph is not None:
+                pi, pk = road_pairs_within(graph, gs[idx], item.rule.km)
+                rows.append(idx[pi])
+                cols.append(idx[pk])
                 continue
             bound = item.rule.km / (item.rule.detour or catalogue.detour_factor)
             tree = cKDTree(xyz[gs[idx]])

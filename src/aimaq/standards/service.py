@@ -111,6 +111,10 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
                              city_target_pct=city_target, city_offset=city_offset)
     if city_target is None and city_offset is not None:
         inv.notes.append(f"cities' offset {city_offset:.3f} kept from the calibration of {ref_year}")
+    roads = _latest_road_import(con)
+    if roads is not None and compute:
+        inv.notes.append(f"calibrated with straight-line distance × detour; the coverage run uses the stored road "
+                         f"network (import #{roads}), so its figures can differ from the targets")
 
     con.execute("BEGIN TRANSACTION")
     try:
@@ -356,13 +360,15 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     levels = load_levels(con, catalogue, year)
     if facilities.is_empty() and levels.is_empty():
         raise ComputationError(f"no facility inventory or service levels for {year}")
-    cm = evaluate(settlements, facilities, levels, catalogue)
+    stored = load_network(con)
+    network = None if stored is None else stored[0]
+    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
     mask = None
     if region:
         reg = resolve_territory(con, region, "region")
         mask = (settlements["region_kato"] == reg).to_numpy()
     problem = build_problem(cm, settlements, catalogue, threshold_pct=threshold_pct if objective == "threshold" else None,
-                            spillover=spillover, candidates=mask)
+                            spillover=spillover, candidates=mask, network=network)
     budget_mln = budget_tenge / 1e6
     ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s)
     greedy = solve_greedy(problem, budget_mln, objective)
@@ -381,8 +387,9 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     synthetic = bool(facilities["synthetic"].any() or settlements["synthetic"].any())
     run_id = _new_run(con, "plan", year, catalogue, synthetic,
                       {"budget_tenge": budget_tenge, "objective": objective, "threshold_pct": threshold_pct,
-                       "region": region, "spillover": spillover, "ilp_status": ilp.status, "mip_gap": ilp.mip_gap,
-                       "gain_ilp": ilp.value, "gain_greedy": greedy.value})
+                       "region": region, "spillover": spillover,
+                       "road_network": None if stored is None else stored[1], "ilp_status": ilp.status,
+                       "mip_gap": ilp.mip_gap, "gain_ilp": ilp.value, "gain_greedy": greedy.value})
     rows = projects.select(pl.lit(run_id).alias("run_id"), "method", "kato", "item", "cost_mln",
                            pl.col("gain_alone").alias("gain"))
     con.register("_p", rows.to_arrow())
