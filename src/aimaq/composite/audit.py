@@ -119,7 +119,9 @@ def effective_weights(ix: CompositeIndex) -> pl.DataFrame:
 def _used_weights(ix: CompositeIndex) -> dict[str, float]:
     for rec in reversed(ix.log):
         if rec.name == "aggregate":
-            return dict(rec.fitted.get("weights_", {}))
+            used = dict(rec.fitted.get("weights_", {}))
+            # nodes screened out before aggregation weigh nothing (their siblings renormalise)
+            return {c: used.get(c, 0.0) for c in ix.spec.nodes} if used else {}
     return {}
 
 

@@ -80,14 +80,15 @@ def write_uncertainty(res: UncertaintyResult, out: str | Path) -> list[Path]:
 
 
 def uncertainty_for(ix: CompositeIndex, n: int, seed: int | None = None, sensitivity: bool = False,
-                    sampling: str | None = None, respondents: pl.DataFrame | None = None) -> UncertaintyResult:
+                    sampling: str | None = None, respondents: pl.DataFrame | None = None,
+                    respondent_weight: str | None = None) -> UncertaintyResult:
     """Run the spec's `uncertainty` section (inputs, sampling, seed) with n draws."""
     u = ix.spec.uncertainty
     if not u or not u.get("inputs"):
         raise SpecError("the spec has no `uncertainty: inputs:` section")
     return run_uncertainty(ix, u["inputs"], n=n, sampling=sampling or u.get("sampling", "random"),
                            sensitivity=sensitivity, seed=u.get("seed", 1) if seed is None else seed,
-                           respondents=respondents)
+                           respondents=respondents, respondent_weight=respondent_weight)
 
 
 def run_asem_example(out: str | Path, uncertainty: int | None = None, seed: int | None = None,

@@ -242,29 +242,62 @@ def _impute_panel(sub, data: Data, method: str, max_time):
 
 
 class Screen(Step):
-    """Drop units (rows) by data availability, as COINr Screen.
+    """Drop indicators (columns) and units (rows) by data availability.
 
-    by: "na" (availability = share of non-missing indicators < `threshold` -> dropped), "zeros" (share of non-zero
-    among available values < `nonzero_threshold`), "na_and_zeros" (either), "none". force_include / force_exclude
-    override the rule for the listed unit codes.
+    Indicators first (only if `indicator_threshold` is set): an indicator whose availability - the share of rows
+    (units, or unit-years of a panel, pooled) with a value - is below `indicator_threshold` is dropped from every
+    row, unless listed in `indicator_force_include`. Its weight leaves the aggregation: its siblings' weights are
+    renormalised among themselves, and an aggregate left with no indicator is dropped likewise.
+    Then units, as COINr Screen, on the indicators that remain: by "na" (availability = share of non-missing
+    indicators < `threshold` -> dropped), "zeros" (share of non-zero among available values < `nonzero_threshold`),
+    "na_and_zeros" (either), "none". force_include / force_exclude override the rule for the listed unit codes.
+    Logged: removed_units_, availability_ (per unit), and with indicator screening removed_indicators_ (code ->
+    reason) and indicator_availability_.
     """
 
     name = "screen"
 
     def __init__(self, by: str = "na", threshold: float = 2 / 3, nonzero_threshold: float = 0.05,
-                 force_include: list[str] | None = None, force_exclude: list[str] | None = None):
+                 force_include: list[str] | None = None, force_exclude: list[str] | None = None,
+                 indicator_threshold: float | None = None, indicator_force_include: list[str] | None = None):
         self.by = by
         self.threshold = threshold
         self.nonzero_threshold = nonzero_threshold
         self.force_include = force_include
         self.force_exclude = force_exclude
+        self.indicator_threshold = indicator_threshold
+        self.indicator_force_include = indicator_force_include
+
+    def _screen_indicators(self, data) -> np.ndarray:
+        k = len(data.icodes)
+        if self.indicator_threshold is None:
+            self.cols_ = np.arange(k)
+            return self.cols_
+        t = self.indicator_threshold
+        if not (isinstance(t, (int, float)) and 0 <= t <= 1):
+            raise SpecError("screen: indicator_threshold must lie in [0, 1]")
+        unknown = [c for c in self.indicator_force_include or [] if c not in data.icodes]
+        if unknown:
+            raise SpecError(f"screen: indicator_force_include names unknown indicators {unknown}")
+        avail = (~np.isnan(data.X)).mean(axis=0) if len(data.units) else np.zeros(k)
+        forced = np.isin(np.array(data.icodes, dtype=object), list(self.indicator_force_include or []))
+        drop = (avail < t) & ~forced
+        self.indicator_availability_ = {c: round(float(a), 6) for c, a in zip(data.icodes, avail)}
+        self.removed_indicators_ = {c: f"availability {a:.4g} < {t:g}" for c, a, d in
+                                    zip(data.icodes, avail, drop) if d}
+        if drop.all():
+            raise ComputationError(f"screen: every indicator has availability below {t}")
+        self.cols_ = np.nonzero(~drop)[0]
+        return self.cols_
 
     def fit(self, data, spec):
         if self.by not in ("na", "zeros", "na_and_zeros", "none"):
             raise SpecError(f"screen: unknown rule {self.by!r}")
         if not 0 <= self.threshold <= 1 or not 0 <= self.nonzero_threshold <= 1:
             raise SpecError("screen: thresholds must lie in [0, 1]")
-        X = data.X
+        cols = self._screen_indicators(data)
+        self._n_indicators = len(data.icodes)
+        X = data.X[:, cols]
         nan = np.isnan(X)
         k = X.shape[1]
         avail = 1 - nan.sum(axis=1) / k
@@ -288,12 +321,24 @@ class Screen(Step):
             raise ComputationError("screen: every unit was screened out")
         return self
 
+    def compute(self, X, data=None, spec=None):
+        """The kept rows and columns of a stack X (B, rows, k) (e.g. bootstrap replicates of the raw data)."""
+        return np.asarray(X)[:, self.keep_][:, :, self.cols_]
+
     def transform(self, data, spec):
-        keep = self.keep_ if len(self.keep_) == len(data.units) else self.fit(data, spec).keep_
-        return data.subset_rows(keep)
+        if self.keep_.shape[0] != len(data.units) or self._n_indicators != len(data.icodes):
+            self.fit(data, spec)
+        out = data.subset_rows(self.keep_)
+        if len(self.cols_) == len(data.icodes):
+            return out
+        return out.with_values(out.X[:, self.cols_], [data.icodes[j] for j in self.cols_])
 
     def get_fitted(self):
-        return {"removed_units_": self.removed_units_, "availability_": self.availability_}
+        out = {"removed_units_": self.removed_units_, "availability_": self.availability_}
+        if self.indicator_threshold is not None:
+            out["removed_indicators_"] = self.removed_indicators_
+            out["indicator_availability_"] = self.indicator_availability_
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -627,14 +672,20 @@ class AggregationPlan:
 
     def __init__(self, spec: IndexSpec, indicators: list[str], method: str = "amean", params: dict | None = None,
                  methods: dict[str, str] | None = None):
-        self.nodes = list(indicators) + spec.aggregates
+        present = set(indicators)
+        aggregates = []
+        for a in spec.aggregates:  # bottom-up: an aggregate whose children were all screened out is left out too
+            if any(c in present for c in spec.children(a)):
+                present.add(a)
+                aggregates.append(a)
+        if spec.root not in present:
+            raise ComputationError(f"aggregate: {spec.root} has no children left (all its indicators were dropped)")
+        self.nodes = list(indicators) + aggregates
         self.index = {c: i for i, c in enumerate(self.nodes)}
         self.n_ind = len(indicators)
         self.steps = []
-        for a in spec.aggregates:
+        for a in aggregates:
             kids = [self.index[c] for c in spec.children(a) if c in self.index]
-            if not kids:
-                raise ComputationError(f"aggregate: {a} has no children left (all its indicators were dropped)")
             node = spec.nodes[a]
             m = (methods or {}).get(a) or node.aggregation or method
             if m not in K.AGGREGATORS:

@@ -35,13 +35,14 @@ class UncertainInput:
     """One uncertain input. type: winmax (values: ints or None) | normalisation (values: {method, params}) |
     aggregation (values: method names or {method, params}) | weights (noise: {level: factor}, n_sets) |
     drop (values: indicator codes or None for "drop nothing"; default: nothing + each indicator) |
-    bootstrap (n_sets replicates of resampled survey respondents)."""
+    bootstrap (n_sets replicates of resampled survey respondents; `weight`: their weight column)."""
 
     name: str
     type: str
     values: list[Any] | None = None
     noise: dict[int, float] | None = None
     n_sets: int | None = None
+    weight: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> UncertainInput:
@@ -52,7 +53,11 @@ class UncertainInput:
         noise = d.get("noise")
         if noise is not None:
             noise = {int(k): float(v) for k, v in noise.items()}
-        return cls(name=str(d.get("name", t)), type=t, values=d.get("values"), noise=noise, n_sets=d.get("n_sets"))
+        unknown = set(d) - {"name", "type", "values", "noise", "n_sets", "weight"}
+        if unknown:
+            raise SpecError(f"uncertainty input {d.get('name')!r}: unknown keys {sorted(unknown)}")
+        return cls(name=str(d.get("name", t)), type=t, values=d.get("values"), noise=noise, n_sets=d.get("n_sets"),
+                   weight=d.get("weight"))
 
 
 @dataclass
@@ -138,33 +143,49 @@ def _noisy_weight_sets(w: np.ndarray, levels: np.ndarray, noise: dict[int, float
     return out
 
 
-def _bootstrap_raw(raw: Data, respondents: pl.DataFrame, n_sets: int, rng, unit_col: str = "uCode") -> np.ndarray:
-    """(n_sets, rows, k) raw matrices: for every unit its respondents are resampled with replacement and the
-    indicator values recomputed as means. Indicators not among the respondent columns keep their raw values."""
+def bootstrap_raw(raw: Data, respondents: pl.DataFrame, n_sets: int, rng, unit_col: str = "uCode",
+                  weight: str | None = None) -> np.ndarray:
+    """(n_sets, rows, k) raw matrices: for every unit its respondents are resampled with replacement (equal
+    probability) and each indicator recomputed as the mean of the resampled answers - with `weight` (a column of
+    respondent weights, > 0) the weighted mean sum(c w x) / sum(c w), c = times drawn, over those who answered.
+    Missing answers leave the respondent out of that indicator. Indicators not among the respondent columns keep
+    their raw values; units without respondents keep theirs."""
     if unit_col not in respondents.columns:
         unit_col = "unit_code"
     if unit_col not in respondents.columns:
         raise SpecError("bootstrap: respondent data need a uCode (or unit_code) column")
-    cols = [c for c in raw.icodes if c in respondents.columns]
+    cols = [c for c in raw.icodes if c in respondents.columns and c != weight]
     if not cols:
         raise SpecError("bootstrap: respondent data share no indicator column with the index")
     out = np.repeat(raw.X[None], n_sets, axis=0)
     ucodes = respondents[unit_col].cast(pl.Utf8).to_numpy()
     vals = respondents.select(cols).cast(pl.Float64).fill_null(np.nan).to_numpy()
+    if weight is not None:
+        if weight not in respondents.columns:
+            raise SpecError(f"bootstrap: no respondent weight column {weight!r}")
+        w = respondents[weight].cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy()
+        if not (np.isfinite(w) & (w > 0)).all():
+            raise SpecError(f"bootstrap: respondent weights ({weight}) must be positive numbers")
+    else:
+        w = np.ones(len(vals))
     jcols = [raw.icodes.index(c) for c in cols]
     row_of = {str(u): i for i, u in enumerate(raw.units)}
     for u in np.unique(ucodes):
         if u not in row_of:
             continue
-        v = vals[ucodes == u]
+        sel = ucodes == u
+        v, wu = vals[sel], w[sel][:, None]
         n = len(v)
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_sets).astype(float)  # (sets, n)
         ok = ~np.isnan(v)
-        s = counts @ np.where(ok, v, 0.0)
-        c = counts @ ok
+        s = counts @ np.where(ok, v * wu, 0.0)
+        c = counts @ (ok * wu)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[:, row_of[u], jcols] = np.where(c > 0, s / c, np.nan)
     return out
+
+
+_bootstrap_raw = bootstrap_raw
 
 
 def _sample(kind: str, n: int, d: int, seed: int):
@@ -185,11 +206,15 @@ def _pick(u: np.ndarray, k: int) -> np.ndarray:
 
 def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: int = 1000, *,
                     sampling: str = "random", sensitivity: bool = False, seed: int = 1,
-                    respondents: pl.DataFrame | None = None, num_resamples: int = 100,
-                    chunk: int = 1000) -> UncertaintyResult:
+                    respondents: pl.DataFrame | None = None, respondent_weight: str | None = None,
+                    num_resamples: int = 100, chunk: int = 1000) -> UncertaintyResult:
     """Monte Carlo over the given inputs on a built index. With `sensitivity`, SALib's Saltelli/Sobol design
     (n (d + 2) replications) is used and first-order and total Sobol indices are estimated per unit rank and for
-    the mean absolute rank shift; rank statistics then come from the design's independent A and B blocks."""
+    the mean absolute rank shift; rank statistics then come from the design's independent A and B blocks.
+
+    `respondents` (uCode + one column per survey indicator) feed a `bootstrap` input; `respondent_weight` (or the
+    input's `weight:`) names their weight column, and a column called `weight` is used when neither is given.
+    Each replicate resamples respondents with equal probability and takes weighted means (`bootstrap_raw`)."""
     inputs = [i if isinstance(i, UncertainInput) else UncertainInput.from_dict(i) for i in inputs]
     if not inputs:
         raise SpecError("uncertainty: no inputs")
@@ -238,6 +263,7 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
     weight_sets = w_nom[None]
     drop_vals: list[str | None] = [None]
     n_boot = 0
+    boot_weight = None
     for j, inp in enumerate(inputs):
         u = U[:, j]
         if inp.type == "winmax":
@@ -268,6 +294,9 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
                 raise SpecError("bootstrap input needs respondent-level data (respondents=...)")
             n_boot = inp.n_sets or (100 if sensitivity else n)
             choices[inp.name] = _pick(u, n_boot)
+            boot_weight = respondent_weight or inp.weight
+            if boot_weight is None and "weight" in respondents.columns and "weight" not in ix.frames["Raw"].icodes:
+                boot_weight = "weight"
     zeros = np.zeros(D, dtype=int)
     by_type = {i.type: choices[i.name] for i in inputs}
     c_boot = by_type.get("bootstrap", zeros)
@@ -280,7 +309,7 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
     # ---- upstream of the first varying step, computed once --------------------------------------------------------
     if n_boot:
         raw = ix.frames["Raw"]
-        Xb = _bootstrap_raw(raw, respondents, n_boot, rng)
+        Xb = bootstrap_raw(raw, respondents, n_boot, rng, weight=boot_weight)
         cur = raw
         first_var = len(ix.log)
         for i, (rec, step) in enumerate(zip(ix.log, ix.steps)):
@@ -288,9 +317,7 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
                 first_var = i
                 break
             if isinstance(step, Screen):
-                keep = step.keep_
-                Xb = Xb[:, keep]
-                cur = cur.subset_rows(keep)
+                Xb = step.compute(Xb)
             elif isinstance(step, (Denominate, Impute)):
                 Xb = step.compute(Xb, cur, spec)
             cur = ix.frames[rec.stage]
@@ -369,7 +396,8 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
         years=[int(y) for y in base.years] if base.is_panel else None,
         nominal_score=nominal, nominal_rank=nom_rank, scores=scores, ranks=ranks, choices=choices,
         info={"draws": D, "n": n, "seed": seed, "inputs": [i.__dict__ for i in inputs], "sampling": "saltelli" if sensitivity
-              else sampling, "treat_runs": int(len(kt)), "normalise_runs": int(len(np.unique(inv_n)))},
+              else sampling, "treat_runs": int(len(kt)), "normalise_runs": int(len(np.unique(inv_n))),
+              **({"respondent_weight": boot_weight} if n_boot else {})},
     )
     res.draw_table = {"choice": {i.type: choices[i.name] for i in inputs}, "winmax": winmax_vals,
                       "norm": norm_alts, "agg": agg_alts, "weights": weight_sets, "drop": drop_vals,
