@@ -7,7 +7,11 @@ country aggregation), settlements per second, and the ratio to the 100k run (lin
 The process's peak memory (ru_maxrss) is printed at the end. Target on the reference machine (2 cores): 1M in
 under 20 s and under 4 GiB.
 
-    .venv/bin/python benchmarks/bench_standards_scale.py [--sizes 100000,300000,1000000] [--shipped]
+    .venv/bin/python benchmarks/bench_standards_scale.py [--sizes=100000,300000,1000000] [--shipped]
+        [--no-synthetic | --synthetic-only]
+
+First (unless --no-synthetic): the demo's synthetic inventories 2022 + 2023 on the demo settlements, one
+calibration evaluation on arrays vs materialise + evaluate (ratio), and coverage by road vs straight line.
 """
 
 from __future__ import annotations
@@ -66,8 +70,93 @@ def coverage_once(s, f, lv, cat):
     return cm
 
 
+def synthetic_sequence(seed: int = 2023) -> None:
+    """The demo's standards step (build_synthetic_inventory 2022 then 2023 on the demo settlements), the cost of
+    one calibration evaluation on arrays against the full materialise + evaluate it replaces (the baseline of this
+    run), and coverage with a road network (k-nearest-neighbour edges) against straight line."""
+    import tempfile
+    from pathlib import Path
+
+    from aimaq.demo import _steps
+    from aimaq.standards import service
+    from aimaq.standards.coverage import evaluate as full_evaluate
+    from aimaq.standards.synthetic import _Design, _FastCoverage, load_synthetic_spec
+    from aimaq.store.db import connect
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(Path(tmp) / "bench.duckdb")
+        for title, step in _steps(seed):
+            if title.startswith(("city quality", "demographic", "regional standards", "villages")):
+                continue
+            step(con)
+        t0 = time.perf_counter()
+        times = []
+        for year in (2022, 2023):
+            t = time.perf_counter()
+            service.build_synthetic_inventory(con, year, seed=seed)
+            times.append(time.perf_counter() - t)
+        total = time.perf_counter() - t0
+        print(f"synthetic inventories (demo settlements): 2022 {times[0]:.2f} s, 2023 {times[1]:.2f} s, "
+              f"total {total:.2f} s (before the array evaluation: 25.5 s on the reference machine)", flush=True)
+
+        settlements = service.load_settlements(con).sort("kato")
+        cat = load_catalogue("2023")
+        design = _Design(settlements, cat, load_synthetic_spec(), seed)
+        t = time.perf_counter()
+        fast = _FastCoverage(design)
+        t_setup = time.perf_counter() - t
+        theta = np.zeros(len(design.region_codes))
+        reps = 20
+        t = time.perf_counter()
+        for _ in range(reps):
+            cov_fast = fast.coverage_pct(design.provided(theta, 1.5))
+        t_fast = (time.perf_counter() - t) / reps
+        t = time.perf_counter()
+        for _ in range(3):
+            prov = design.provided(theta, 1.5)
+            fac, lv = design.materialise(prov, 2023)
+            cov_full = full_evaluate(settlements, fac, lv, cat).coverage_pct
+        t_full = (time.perf_counter() - t) / 3
+        print(f"one calibration evaluation, {settlements.height:,} settlements × {len(cat.items)} items: arrays "
+              f"{t_fast * 1000:.1f} ms (setup {t_setup * 1000:.0f} ms once), materialise + evaluate "
+              f"{t_full * 1000:.0f} ms; ratio {t_full / t_fast:.1f}x; identical: {bool((cov_fast == cov_full).all())}",
+              flush=True)
+
+        from scipy.spatial import cKDTree
+
+        from aimaq.standards.geo import haversine_km, to_unit_xyz
+
+        lat, lon = settlements["lat"].to_numpy(), settlements["lon"].to_numpy()
+        _, nb = cKDTree(to_unit_xyz(lat, lon)).query(to_unit_xyz(lat, lon), k=5)
+        a, b = np.repeat(np.arange(len(lat)), 4), nb[:, 1:].ravel()
+        lo_, hi_ = np.unique(np.column_stack([np.minimum(a, b), np.maximum(a, b)]), axis=0).T
+        km = np.maximum(0.1, 1.25 * haversine_km(lat[lo_], lon[lo_], lat[hi_], lon[hi_]))
+        kato = settlements["kato"].to_numpy()
+        path = Path(tmp) / "roads.csv"
+        pl.DataFrame({"from_kato": kato[lo_], "to_kato": kato[hi_], "km": np.round(km, 3)}).write_csv(path)
+        t = time.perf_counter()
+        service.import_roads(con, path)
+        t_imp = time.perf_counter() - t
+        t = time.perf_counter()
+        straight = service.compute_coverage(con, 2023, roads=False)
+        t_straight = time.perf_counter() - t
+        t = time.perf_counter()
+        road = service.compute_coverage(con, 2023)
+        t_road = time.perf_counter() - t
+        mean = {k: r.settlements["coverage_pct"].mean() for k, r in (("straight", straight), ("road", road))}
+        print(f"road network: {len(km):,} edges (4 nearest neighbours, km = 1.25 × straight line) imported in "
+              f"{t_imp:.2f} s; compute_coverage 2023 straight line {t_straight:.2f} s, by road {t_road:.2f} s "
+              f"(ratio {t_road / t_straight:.2f}); mean coverage {mean['straight']:.2f}% vs {mean['road']:.2f}%",
+              flush=True)
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if "--no-synthetic" not in argv:
+        synthetic_sequence()
+    if "--synthetic-only" in argv:
+        return
     sizes = [100_000, 300_000, 1_000_000]
     for a in argv:
         if a.startswith("--sizes="):
