@@ -128,3 +128,24 @@ def test_run_uncertainty_uses_respondent_weights():
     np.testing.assert_allclose(np.unique(res.scores[:, 0]), [0, 2.5, 5])
     with pytest.raises(SpecError, match="unknown keys"):
         run_uncertainty(ix, [dict(inp[0], wieght="w")], n=3, respondents=RESP)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_pca_weights_squared_and_absolute_loadings_by_hand():
+    # a = b = (1, 2, 3, 4), c = (1, 3, 2, 4): corr(a, c) = 4 / 5 = 0.8. The first component is (p, p, q) with
+    # 2p + 0.8 q = L p, 1.6 p + q = L q, L = (3 + sqrt(1 + 8 * 0.64)) / 2, so q / p = (L - 2) / 0.8
+    u, c = [1, 2, 3, 4.0], [1, 3, 2, 4.0]
+    lam = (3 + np.sqrt(1 + 8 * 0.64)) / 2
+    r = (lam - 2) / 0.8
+    spec = IndexSpec.from_dict({"name": "p", "version": 1, "indicators": [
+        {"code": k, "parent": "I"} for k in ("a", "b", "c")], "aggregates": [{"code": "I"}], "pipeline": []})
+    d = Data(units=UNITS, icodes=("a", "b", "c"), X=np.column_stack([u, u, c]))
+    sq = CompositeIndex.build(spec, d, [{"step": "aggregate", "weights": "pca"}]).log[-1].fitted["weights_"]
+    ab = CompositeIndex.build(spec, d, [{"step": "aggregate", "weights": "pca_abs"}]).log[-1].fitted["weights_"]
+    assert [sq[k] for k in "abc"] == pytest.approx(np.array([1, 1, r**2]) / (2 + r**2), rel=1e-12)
+    assert [ab[k] for k in "abc"] == pytest.approx(np.array([1, 1, r]) / (2 + r), rel=1e-12)
+    ix = CompositeIndex.build(spec, d, [{"step": "aggregate", "weights": "pca_abs"}])
+    np.testing.assert_allclose(ix.scores(), (np.array(u) * 2 + r * np.array(c)) / (2 + r))
+    assert CompositeIndex.from_log(ix.log_yaml(), d).equals(ix)

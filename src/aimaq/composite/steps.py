@@ -710,8 +710,16 @@ class AggregationPlan:
         return V
 
 
-def pca_weights(values: np.ndarray) -> np.ndarray:
-    """Weights from the first principal component of standardised complete rows: squared loadings (sum to 1)."""
+PCA_WEIGHTS = ("pca", "pca_abs")
+
+
+def pca_weights(values: np.ndarray, kind: str = "pca") -> np.ndarray:
+    """Weights from the first principal component of standardised complete rows (the correlation matrix, as COINr
+    get_PCA's prcomp(scale = TRUE)): "pca" = squared loadings (sum to 1); "pca_abs" = absolute loadings normalised
+    to sum 1 (COINr-style: COINr takes the loadings themselves, which the aggregation renormalises; the absolute
+    value removes PCA's arbitrary sign)."""
+    if kind not in PCA_WEIGHTS:
+        raise SpecError(f"pca weights: kind must be one of {PCA_WEIGHTS}")
     ok = ~np.isnan(values).any(axis=1)
     x = values[ok]
     if x.shape[1] == 1:
@@ -724,6 +732,8 @@ def pca_weights(values: np.ndarray) -> np.ndarray:
     z = (x - x.mean(axis=0)) / sd
     _, vecs = np.linalg.eigh(np.corrcoef(z, rowvar=False))
     v = vecs[:, -1]
+    if kind == "pca_abs":
+        return np.abs(v) / np.abs(v).sum()
     return v**2 / (v**2).sum()
 
 
@@ -731,7 +741,8 @@ class Aggregate(Step):
     """Aggregate up the tree, bottom-up. method: amean | gmean | hmean | genmean (params: {p: 2}) | copeland;
     per-node override in the spec (`aggregation:` on an aggregate). Missing children are skipped and the weights
     of the others renormalised (COINr). weights: "spec" (node weights), "equal", "pca" (first principal component
-    of each node's children, squared loadings), or a mapping code -> weight overriding the spec. `dat_thresh`:
+    of each node's children, squared loadings), "pca_abs" (absolute loadings normalised, COINr-style), or a
+    mapping code -> weight overriding the spec. `dat_thresh`:
     an aggregate is left missing where the share of available children is below it.
     """
 
@@ -761,8 +772,9 @@ class Aggregate(Step):
                 w[plan.index[c]] = float(v)
         elif self.weights == "equal":
             w[:] = 1.0
-        elif self.weights not in ("spec", "pca"):
-            raise SpecError(f"aggregate: weights must be spec | equal | pca | a mapping, got {self.weights!r}")
+        elif self.weights not in ("spec",) + PCA_WEIGHTS:
+            raise SpecError(f"aggregate: weights must be spec | equal | pca | pca_abs | a mapping, "
+                            f"got {self.weights!r}")
         return w
 
     def load_fitted(self, fitted: dict[str, Any]) -> Aggregate:
@@ -780,10 +792,10 @@ class Aggregate(Step):
             if missing:
                 raise ComputationError(f"aggregate: no logged weights for {missing}")
             w = np.array([float(frozen[c]) for c in plan.nodes])
-        elif self.weights == "pca":
+        elif self.weights in PCA_WEIGHTS:
             V = plan.run(data.X[None], w[None])[0]
             for i, kids, _m, _p, _code in plan.steps:
-                w[kids] = pca_weights(V[:, kids])
+                w[kids] = pca_weights(V[:, kids], self.weights)
                 V = plan.run(data.X[None], w[None])[0]
         self.weights_ = {c: float(w[i]) for c, i in plan.index.items()}
         self.methods_ = {code: m for _, _, m, _, code in plan.steps}
