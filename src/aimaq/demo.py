@@ -136,8 +136,11 @@ def content_digest(con: duckdb.DuckDBPyConnection) -> str:
     return digest.hexdigest()
 
 
-SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетические населённые пункты (генератор aimaq.synth, спецификация "
-                "settlements_v1)", "licence": "synthetic data; real places: GeoNames CC BY 4.0"}
+def _synth_source() -> dict:
+    from aimaq.synth.settlements import SPEC_NAME
+
+    return {"publisher": "Aimaq", "title": f"Синтетические населённые пункты (генератор aimaq.synth, спецификация "
+            f"{SPEC_NAME})", "licence": "synthetic data; real places: GeoNames CC BY 4.0"}
 
 
 def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
@@ -146,24 +149,25 @@ def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     import polars as pl
 
     from aimaq.ingest.service import write_records
-    from aimaq.synth.settlements import generate_settlements
+    from aimaq.synth.settlements import SPEC_NAME, generate_settlements
     from aimaq.territory.repository import save_territories
 
     frames = generate_settlements(seed)
+    source = _synth_source()
     okrugs = frames["okrugs"].select(
         "kato", "name_ru", "name_kk", "name_en", pl.lit("okrug").alias("level"), pl.lit("rural_okrug").alias("kind"),
         pl.col("district_kato").alias("parent_kato"), pl.col("synthetic"),
-        pl.lit(SYNTH_SOURCE["title"]).alias("source"))
+        pl.lit(source["title"]).alias("source"))
     save_territories(con, okrugs)
     settlements = frames["settlements"]
     save_territories(con, settlements.with_columns(
         pl.coalesce("okrug_kato", "district_kato").alias("parent_kato"),
-        pl.when(pl.col("synthetic")).then(pl.lit(SYNTH_SOURCE["title"])).otherwise(pl.col("source")).alias("source")))
+        pl.when(pl.col("synthetic")).then(pl.lit(source["title"])).otherwise(pl.col("source")).alias("source")))
     records = [{"kato": k, "indicator": "population", "period": period, "breakdown": "", "value": float(v),
                 "note": "synthetic" if syn else f"population: {psrc}"}
                for period, column in (("2019", "population_2019"), ("2023", "population"))
                for k, v, syn, psrc in settlements.select("kato", column, "synthetic", "population_source").iter_rows()]
-    write_records(con, records, file="synth/settlements_v1", layout="generated", source=SYNTH_SOURCE, synthetic=True)
+    write_records(con, records, file=f"synth/{SPEC_NAME}", layout="generated", source=source, synthetic=True)
 
 
 def add_former_names(con: duckdb.DuckDBPyConnection) -> int:
