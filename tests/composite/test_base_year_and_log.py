@@ -173,3 +173,36 @@ def test_monte_carlo_draws_keep_the_base_year():
     w = res.draw_table["weights"][res.choices["W"][minmax[0]]]
     # min-max on the 2020 bounds: C's 2021 score is (200 w_x + 100 w_y) / (w_x + w_y)
     assert res.scores[minmax[0], 5] == pytest.approx((200 * w[0] + 100 * w[1]) / (w[0] + w[1]))
+
+
+def test_cli_regenerate_with_new_data_keeps_the_base_year_bounds(tmp_path):
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from aimaq.cli.main import app
+
+    spec = dict(SPEC, pipeline=[{"step": "normalise", "params": {"range": [0, 100]}, "reference": 2020},
+                                {"step": "aggregate"}])
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+
+    def write(X, name):
+        pl.DataFrame({"uCode": ["A", "B", "C"] * 2, "Time": [2020] * 3 + [2021] * 3,
+                      "x": X[:, 0], "y": X[:, 1]}).write_csv(tmp_path / name)
+
+    write(X, "d.csv")
+    X3 = X.copy()
+    X3[2, 0] = 20.0  # revised 2020 value of C
+    write(X3, "d3.csv")
+    runner = CliRunner()
+    r = runner.invoke(app, ["composite", "run", str(tmp_path / "s.yaml"), str(tmp_path / "d.csv"),
+                            "--out", str(tmp_path / "o"), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    log = tmp_path / "o" / "methodology.yaml"
+    r = runner.invoke(app, ["composite", "regenerate", str(log), str(tmp_path / "d3.csv"), "--out", str(tmp_path / "o3")])
+    assert r.exit_code != 0  # fingerprint differs
+    for extra, c2020 in (([], 200.0), (["--refit"], 100.0)):
+        r = runner.invoke(app, ["composite", "regenerate", str(log), str(tmp_path / "d3.csv"), "--new-data",
+                                *extra, "--out", str(tmp_path / "o3"), "--format", "csv"])
+        assert r.exit_code == 0, r.output
+        norm = pl.read_csv(tmp_path / "o3" / "Normalised.csv")
+        assert norm.filter((pl.col("uCode") == "C") & (pl.col("Time") == 2020))["x"][0] == pytest.approx(c2020)

@@ -230,5 +230,8 @@ def test_docs_cover_every_step_and_method():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "composite.md").read_text(encoding="utf-8")
     for name in [*STEP_CLASSES, *IMPUTE_METHODS, *NORMALISE_METHODS, *kernels.AGGREGATORS, *INPUT_TYPES]:
         assert f"`{name}`" in doc or f"type: {name}" in doc, name
-    for cmd in ("composite run", "composite regenerate", "composite example asem"):
+    for cmd in ("composite run", "composite regenerate", "composite example asem", "--new-data", "--refit"):
         assert cmd in doc
+    for key in ("reference", "bounds_", "indicator_threshold", "indicator_force_include", "removed_indicators_",
+                "pca_abs", "respondent_weight", "load_fitted", "bootstrap_raw"):
+        assert f"`{key}" in doc, key

@@ -60,12 +60,16 @@ def regenerate(
     log: Path = typer.Argument(..., help="methodology.yaml written by `run`"),
     data: Path = typer.Argument(..., help="the same raw data"),
     out: Path = typer.Option(..., "--out"),
+    new_data: bool = typer.Option(False, "--new-data", help="Другие данные: применить записанные границы "
+                                  "нормализации и веса / other data scored with the logged bounds and weights"),
+    refit: bool = typer.Option(False, "--refit", help="Заново оценить границы и веса / refit bounds and weights"),
     fmt: Format = format_option(),
 ) -> None:
-    """Rebuild an index from its methodology log (the data must match the logged fingerprint)."""
+    """Rebuild an index from its methodology log: the logged normalisation bounds and weights are replayed; the data
+    must match the logged fingerprint unless --new-data."""
     from aimaq.composite.service import regenerate_from_log, write_outputs
 
-    ix = regenerate_from_log(log, data)
+    ix = regenerate_from_log(log, data, new_data=new_data, refit=refit)
     write_outputs(ix, out)
     res = ix.results()
     emit(res.head(20) if fmt is Format.table else res, fmt, title=f"{ix.spec.name}: результаты / results")

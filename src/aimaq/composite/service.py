@@ -103,11 +103,19 @@ def run_asem_example(out: str | Path, uncertainty: int | None = None, seed: int 
     return ix, res
 
 
-def regenerate_from_log(log_path: str | Path, data_path: str | Path) -> CompositeIndex:
-    log = yaml.safe_load(Path(log_path).read_text(encoding="utf-8"))
+def regenerate_from_log(log_path: str | Path, data_path: str | Path, *, new_data: bool = False,
+                        refit: bool = False) -> CompositeIndex:
+    """Rebuild an index from DIR/methodology.yaml and its raw data. The logged normalisation bounds and weights are
+    replayed unless `refit`; `new_data` accepts data other than the logged ones (their fingerprint is recorded),
+    e.g. a later year scored with the published base-year bounds."""
+    from aimaq.composite.index import read_log
+
+    log = read_log(Path(log_path))
     spec = IndexSpec.from_dict(log["spec"])
     data = load_data_for(spec, data_path)
-    ix = CompositeIndex.from_log(log, data)
+    ix = CompositeIndex.from_log(log, data, refit=refit, check_data=not new_data)
+    if new_data:
+        ix.data_source = dict(ix.data_source, path=str(data_path))
     return ix
 
 
