@@ -198,7 +198,8 @@ def test_cli_regenerate_with_new_data_keeps_the_base_year_bounds(tmp_path):
                             "--out", str(tmp_path / "o"), "--format", "csv"])
     assert r.exit_code == 0, r.output
     log = tmp_path / "o" / "methodology.yaml"
-    r = runner.invoke(app, ["composite", "regenerate", str(log), str(tmp_path / "d3.csv"), "--out", str(tmp_path / "o3")])
+    r = runner.invoke(app, ["composite", "regenerate", str(log), str(tmp_path / "d3.csv"),
+                            "--out", str(tmp_path / "o3")])
     assert r.exit_code != 0  # fingerprint differs
     for extra, c2020 in (([], 200.0), (["--refit"], 100.0)):
         r = runner.invoke(app, ["composite", "regenerate", str(log), str(tmp_path / "d3.csv"), "--new-data",

@@ -590,7 +590,8 @@ class Normalise(Step):
                             lo = np.array([g[0] for g in gp], dtype=float).reshape(1, -1, 1)
                             hi = np.array([g[1] for g in gp], dtype=float).reshape(1, -1, 1)
                     y = K.norm_goalposts(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what=what)
-                    st = {"lower": np.broadcast_to(lo, (1, len(cols), 1)), "upper": np.broadcast_to(hi, (1, len(cols), 1))}
+                    kshape = (1, len(cols), 1)
+                    st = {"lower": np.broadcast_to(lo, kshape), "upper": np.broadcast_to(hi, kshape)}
                 else:
                     xs = sub * d
                     st = {}
