@@ -8,9 +8,9 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit
+from aimaq.cli.output import Format, emit, format_option
 
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+FormatOpt = format_option()
 EditionOpt = typer.Option("2023", "--edition", help="Catalogue edition (2019, 2023, ... or a YAML path).")
 
 
