@@ -19,11 +19,43 @@ def build_demo(db_path: str | Path, *, seed: int = 2023, out: Path | None = None
     db_path = Path(db_path)
     if out:
         out.mkdir(parents=True, exist_ok=True)
-    for stale in (db_path, Path(str(db_path) + ".wal")):
-        if stale.exists():
-            stale.unlink()
-    con = connect(db_path)
-    steps = _steps(seed)
+    return _build(db_path, _steps(seed), progress, replace=True)
+
+
+def init_database(db_path: str | Path, *, progress: bool = False) -> duckdb.DuckDBPyConnection:
+    """A database for real work: the registry, national statistics, the real places and the review's figures —
+    nothing synthetic. Refuses to touch an existing file (nothing is ever lost)."""
+    from aimaq.errors import AimaqError
+
+    db_path = Path(db_path)
+    if db_path.exists():
+        raise AimaqError(f"{db_path} exists: `aimaq init` only creates a new database (choose another --db)")
+    return _build(db_path, _steps(2023, synthetic=False), progress, replace=False)
+
+
+def _build(db_path: Path, steps, progress: bool, replace: bool) -> duckdb.DuckDBPyConnection:
+    """Build into a side file and move it into place only when every step succeeded: a failed build leaves
+    whatever was at `db_path` as it was."""
+    building = db_path.with_name(db_path.name + ".building")
+    for stale in (building, Path(str(building) + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = connect(building)
+    try:
+        _run(con, steps, progress)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if not replace and db_path.exists():
+        building.unlink()
+        from aimaq.errors import AimaqError
+
+        raise AimaqError(f"{db_path} appeared while building; left as it was")
+    Path(str(db_path) + ".wal").unlink(missing_ok=True)
+    building.replace(db_path)
+    return connect(db_path)
+
+
+def _run(con: duckdb.DuckDBPyConnection, steps, progress: bool) -> duckdb.DuckDBPyConnection:
     started = time.perf_counter()
     for title, step in steps:
         t0 = time.perf_counter()
@@ -35,16 +67,21 @@ def build_demo(db_path: str | Path, *, seed: int = 2023, out: Path | None = None
     return con
 
 
-def _steps(seed: int):
+def _steps(seed: int, synthetic: bool = True):
     from aimaq.ingest.shipped import load_review, load_stats
     from aimaq.territory.registry import build_registry
     from aimaq.territory.repository import save_registry
 
     steps = [("territorial registry", lambda con: save_registry(con, build_registry()))]
     steps.append(("national statistics", load_stats))
-    steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
+    if synthetic:
+        steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
+    else:
+        steps.append(("settlements (real places only)", lambda con: load_settlements(con, seed, real_only=True)))
     steps.append(("former names of towns", add_former_names))
     steps.append(("the review's figures", load_review))
+    if not synthetic:
+        return steps
     steps.append(("city quality-of-life rating (synthetic inputs, 2022–2024)", lambda con: _rating(con, seed)))
     steps.append(("demographic forecast to 2035 (medium, 200 draws)", lambda con: _forecast(con, seed)))
     steps.append(("regional standards: synthetic inventories 2022, 2023 and coverage", lambda con: _standards(con, seed)))
@@ -143,7 +180,7 @@ def _synth_source() -> dict:
             f"{SPEC_NAME})", "licence": "synthetic data; real places: GeoNames CC BY 4.0"}
 
 
-def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+def load_settlements(con: duckdb.DuckDBPyConnection, seed: int, real_only: bool = False) -> None:
     """Rural okrugs and settlements from the seeded generator; real places keep their names, coordinates and
     populations. Their populations (1 Jan 2019 and 2023) also become observations, marked synthetic."""
     import polars as pl
@@ -154,6 +191,12 @@ def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
 
     frames = generate_settlements(seed)
     source = _synth_source()
+    if real_only:  # real places, and the towns every city of oblast significance has (Алатау's figures are
+        # synthetic and marked so); no synthetic villages, okrugs or filler towns
+        real = ~pl.col("synthetic") | (pl.col("kind") == "city_oblast")
+        frames = {"okrugs": frames["okrugs"].clear(),
+                  "settlements": frames["settlements"].filter(real).with_columns(
+                      pl.lit(None, dtype=pl.Utf8).alias("okrug_kato"))}
     okrugs = frames["okrugs"].select(
         "kato", "name_ru", "name_kk", "name_en", pl.lit("okrug").alias("level"), pl.lit("rural_okrug").alias("kind"),
         pl.col("district_kato").alias("parent_kato"), pl.col("synthetic"),
@@ -163,6 +206,8 @@ def load_settlements(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     save_territories(con, settlements.with_columns(
         pl.coalesce("okrug_kato", "district_kato").alias("parent_kato"),
         pl.when(pl.col("synthetic")).then(pl.lit(source["title"])).otherwise(pl.col("source")).alias("source")))
+    if real_only:  # populations stay on the territory rows (GeoNames figures); 2019 ones are synthetic
+        return
     records = [{"kato": k, "indicator": "population", "period": period, "breakdown": "", "value": float(v),
                 "note": "synthetic" if syn else f"population: {psrc}"}
                for period, column in (("2019", "population_2019"), ("2023", "population"))

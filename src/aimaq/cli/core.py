@@ -117,6 +117,19 @@ def register(app: typer.Typer) -> None:
             raise
         typer.echo(f"{file}: {'would add' if dry_run else 'added'} {new} indicator(s); {known} already known")
 
+    @app.command("init")
+    def init(fmt: Format = FormatOpt) -> None:
+        """Create a new database for real work: registry, national statistics, real places, the review's
+        figures — nothing synthetic. Never touches an existing file."""
+        from aimaq.demo import init_database
+        from aimaq.settings import get_settings
+
+        db_path = get_settings().db_path
+        con = init_database(db_path, progress=fmt is Format.table)
+        typer.echo(f"database: {db_path}")
+        _print_summary(con, fmt)
+        con.close()
+
     territory = typer.Typer(help="The territorial registry.", no_args_is_help=True)
     app.add_typer(territory, name="territory")
 
