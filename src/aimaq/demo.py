@@ -157,6 +157,34 @@ def highlights(con: duckdb.DuckDBPyConnection):
     return pl.DataFrame(rows, schema=["показатель", "обзор", "Aimaq", "на чём основано"], orient="row")
 
 
+def write_outputs(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
+    """The demo's main results as CSV (UTF-8, one header row, decimal point) for a spreadsheet user."""
+    from aimaq.demography.repository import load_results
+    from aimaq.rating.service import show_rating
+    from aimaq.rural.service import show_villages
+    from aimaq.standards.service import coverage_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = con.execute("SELECT max(run_id) FROM forecast_run WHERE kind = 'forecast'").fetchone()[0]
+    tables = {
+        "highlights.csv": highlights(con),
+        "rating_2024_published.csv": show_rating(con, 2024, "published"),
+        "rating_2024_computed_synthetic.csv": show_rating(con, 2024, "computed"),
+        "standards_coverage_2023_regions_synthetic.csv": coverage_table(con, 2023, "region"),
+        "villages_by_region_synthetic.csv": show_villages(con),
+        "forecast_2030_regions.csv": load_results(con, run_id, year=2030),
+        "flags.csv": con.execute("""SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, s.place
+                                    FROM observation_latest o LEFT JOIN source s USING (source_id)
+                                    WHERE o.flag IS NOT NULL ORDER BY s.place""").pl(),
+    }
+    written = []
+    for name, frame in tables.items():
+        path = out / name
+        frame.write_csv(path)
+        written.append(path)
+    return written
+
+
 def content_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A hash of every table's content (sorted rows), without load timestamps: equal for equal databases."""
     digest = hashlib.sha256()

@@ -130,3 +130,19 @@ def test_highlights_put_the_review_beside_aimaq(demo_db):
     assert table["Средний балл рейтинга качества жизни 2024 (26 городов)"]["обзор"] == "5.56"
     assert table["Урбанизация 2030, %"]["обзор"] == "63.9–65"
     assert abs(table["Население на 1 января 2030, млн"]["Aimaq"] - 21.5) < 0.7
+
+
+def test_demo_outputs_are_csv_a_spreadsheet_opens(demo_db, tmp_path):
+    import csv
+
+    from aimaq.demo import write_outputs
+
+    paths = {p.name: p for p in write_outputs(demo_db, tmp_path)}
+    with paths["forecast_2030_regions.csv"].open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[:8] == ["region_code", "region", "year", "scenario", "population", "lower80", "upper80",
+                                 "urban_share"]
+    assert len(rows) == 21 and any(r["region"] == "Область Ұлытау" for r in rows)
+    with paths["rating_2024_published.csv"].open(encoding="utf-8") as fh:
+        first = next(csv.DictReader(fh))
+    assert (first["city"], first["score"]) == ("Туркестан", "6.43")

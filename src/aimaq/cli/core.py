@@ -84,6 +84,11 @@ def register(app: typer.Typer) -> None:
         from aimaq.demo import highlights
 
         figures = highlights(con)
+        if out:
+            from aimaq.demo import write_outputs
+
+            for path in write_outputs(con, out):
+                typer.echo(f"wrote {path}", err=True)
         if fmt is Format.table:
             emit(figures, fmt, title="Обзор и расчёт Aimaq / the review beside Aimaq's figures")
         else:
