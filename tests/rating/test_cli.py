@@ -32,6 +32,9 @@ def test_other_commands(rating_db):
                      "synthetic")
     un = json.loads(_run(db, "uncertainty", "--year", "2024", "--n", "10", "--format", "json"))
     assert len(un) == 26 and un[0]["draws"] == 10
+    assert list(un[0]) == ["rank", "city", "kato", "score", "rank_mean", "rank_median", "rank_q5", "rank_q95",
+                           "score_q5", "score_q95", "draws", "synthetic"]
+    assert [r["rank"] for r in un] == sorted(r["rank"] for r in un) and un[0]["synthetic"] is True
     fa = _run(db, "factors", "--year", "2024", "--format", "csv").splitlines()
     assert fa[0] == "rank,city,kato,qol,econ,human,infra,eco,synthetic" and len(fa) == 27
     assert _run(db, "factors", "--year", "2023", "--format", "csv").splitlines()[0] == \
@@ -39,7 +42,12 @@ def test_other_commands(rating_db):
     sm = _run(db, "summary", "--year", "2024", "--format", "csv")
     assert "Туркестан, Астана, Костанай, Конаев, Атырау" in sm
     table = _run(db, "show", "--year", "2024", "--source", "computed")
-    assert "СИНТЕТИЧЕСКИЕ" in table
+    assert "СИНТЕТИЧЕСКИЕ ДАННЫЕ" in table.splitlines()[0]  # the title
+    caption = table.rstrip().splitlines()[-1]  # and a caption under the table
+    assert caption.startswith("Синтетические данные: баллы рассчитаны по синтетическим входным данным")
+    published = _run(db, "show", "--year", "2024")
+    assert "интетическ" not in published and "СИНТЕТИЧЕСКИЕ" not in published
+    assert "Синтетические данные:" not in _run(db, "show", "--year", "2024", "--source", "computed", "--format", "csv")
 
 
 def test_compute_command_and_errors(rating_db, tmp_path):

@@ -84,11 +84,91 @@ def test_bad_inputs_raise(spec):
         C.score_year(spec, STAT.head(0), RESP.head(0))
 
 
-def test_bootstrap_rows_keep_the_weighted_mean(spec):
-    wide = C.respondents_for_bootstrap(RESP, ["s1", "s2"])
-    plain = wide.group_by("uCode").agg(pl.col("s1").mean(), pl.col("s2").mean()).sort("uCode")
-    assert plain["s1"].to_list() == pytest.approx([6.5, 5.0, 3.0])
-    assert plain["s2"].to_list() == pytest.approx([4.0, 7.0, 7.0])
+def test_respondents_wide_keeps_raw_answers_and_weights(spec):
+    wide = C.respondents_wide(RESP, ["s1", "s2"])
+    assert wide.columns == ["uCode", "s1", "s2", "weight"]
+    assert wide.rows() == [("X", 8.0, 4.0, 1.0), ("X", 6.0, None, 3.0), ("Y", 10.0, 7.0, 2.0), ("Y", 0.0, 7.0, 2.0),
+                           ("Z", 3.0, 9.0, 1.0), ("Z", None, 5.0, 1.0)]
+    # the weighted mean over those who answered is the survey's item mean
+    wm = wide.group_by("uCode").agg([((pl.col(c) * pl.col("weight")).sum() / pl.col("weight").filter(
+        pl.col(c).is_not_null()).sum()).alias(c) for c in ("s1", "s2")]).sort("uCode")
+    assert wm["s1"].to_list() == pytest.approx([6.5, 5.0, 3.0])
+    assert wm["s2"].to_list() == pytest.approx([4.0, 7.0, 7.0])
+    # an item nobody answered is an empty column
+    assert C.respondents_wide(RESP.filter(pl.col("item") == "s1"), ["s1", "s2"])["s2"].null_count() == 6
+
+
+def test_respondents_wide_rejects_bad_weights_and_duplicates():
+    with pytest.raises(ValidationFailed, match="weight"):
+        C.respondents_wide(RESP.with_columns(pl.when(pl.col("respondent_id") == 1).then(0.0)
+                                             .otherwise(pl.col("weight")).alias("weight")), ["s1", "s2"])
+    two_weights = RESP.with_columns(pl.when((pl.col("respondent_id") == 1) & (pl.col("item") == "s2")).then(5.0)
+                                    .otherwise(pl.col("weight")).alias("weight"))
+    with pytest.raises(ValidationFailed, match="respondent 1"):
+        C.respondents_wide(two_weights, ["s1", "s2"])
+    with pytest.raises(ValidationFailed, match="answers s1 2 times"):
+        C.respondents_wide(pl.concat([RESP, RESP.head(1)]), ["s1", "s2"])
+
+
+# City X's s1: respondent 1 (weight 9) answers 10, respondent 2 (weight 1) answers 0; weighted mean 9, plain mean 5.
+BOOT_RESP = pl.DataFrame(
+    [("X", 1, 9.0, "s1", 10.0), ("X", 2, 1.0, "s1", 0.0), ("X", 1, 9.0, "s2", 5.0), ("X", 2, 1.0, "s2", 5.0),
+     ("Y", 3, 1.0, "s1", 6.0), ("Y", 4, 1.0, "s1", 6.0), ("Y", 3, 1.0, "s2", 7.0), ("Y", 4, 1.0, "s2", 7.0),
+     ("Z", 5, 1.0, "s1", 3.0), ("Z", 6, 1.0, "s1", 3.0), ("Z", 5, 1.0, "s2", 9.0), ("Z", 6, 1.0, "s2", 9.0)],
+    schema=["kato", "respondent_id", "weight", "item", "answer"], orient="row")
+
+
+def _boot_spec(**inp):
+    d = dict(SPEC, uncertainty={"seed": 11, "inputs": [{"name": "boot", "type": "bootstrap", "n_sets": 400, **inp}]})
+    return RatingSpec.from_dict(d, CATALOGUE)
+
+
+def test_weighted_bootstrap_by_hand():
+    spec = _boot_spec(weight="weight")
+    scored = C.score_year(spec, STAT, BOOT_RESP)
+    frame, res = C.uncertainty(scored, BOOT_RESP, 400, seed=3)
+    assert res.info["respondent_weight"] == "weight" and res.info["draws"] == 400
+    x = res.units.index("X")
+    # X: a = 5, b = 8, s2 = 5 → qol = (2 (5 + s1)/2 + (8 + 5)/2)/3 = (11.5 + s1)/3; nominal s1 = 9
+    assert res.nominal_score[x] == pytest.approx(20.5 / 3)
+    # two respondents resampled with equal probability: {10, 10} → 10, {0, 0} → 0, one of each → (9·10 + 0)/10 = 9
+    got = np.unique(np.round(res.scores[:, x], 12))
+    assert got == pytest.approx(np.array([11.5, 20.5, 21.5]) / 3)
+    share = np.isclose(res.scores[:, x], 20.5 / 3).mean()
+    assert 0.4 < share < 0.6  # probability 1/2
+    # Y and Z: identical answers within the city, so every replicate is the nominal score
+    for c in ("Y", "Z"):
+        assert np.allclose(res.scores[:, res.units.index(c)], res.nominal_score[res.units.index(c)], atol=1e-12)
+    row = frame.filter(pl.col("kato") == "X").row(0, named=True)
+    assert row["score_q5"] == pytest.approx(11.5 / 3) and row["score_q95"] == pytest.approx(21.5 / 3)
+
+    # the weights pull the replicates towards the heavy respondent: without them the mixed draw gives s1 = 5
+    plain = RatingSpec.from_dict(dict(SPEC, uncertainty={"seed": 11, "inputs": [
+        {"name": "boot", "type": "bootstrap", "n_sets": 400}]}), CATALOGUE)
+    scored_p = C.score_year(plain, STAT, BOOT_RESP)
+    from aimaq.composite.uncertainty import run_uncertainty
+
+    unweighted = run_uncertainty(scored_p.index, plain.uncertainty["inputs"], 400, seed=3,
+                                 respondents=C.respondents_wide(BOOT_RESP, ["s1", "s2"]).drop("weight"))
+    assert "respondent_weight" in unweighted.info and unweighted.info["respondent_weight"] is None
+    uw = unweighted.scores[:, x]
+    assert np.unique(np.round(uw, 12)) == pytest.approx(np.array([11.5, 16.5, 21.5]) / 3)
+    assert np.median(res.scores[:, x]) == pytest.approx(20.5 / 3)
+    assert np.median(uw) == pytest.approx(16.5 / 3)
+    assert res.scores[:, x].mean() > uw.mean()
+    # same seed, same draws
+    again, _ = C.uncertainty(scored, BOOT_RESP, 400, seed=3)
+    assert again.equals(frame)
+
+
+def test_uncertainty_without_survey_drops_the_bootstrap():
+    spec = _boot_spec(weight="weight")
+    spec.uncertainty["inputs"].append({"name": "w", "type": "weights", "noise": {2: 0.25}})
+    scored = C.score_year(spec, STAT, BOOT_RESP)
+    frame, res = C.uncertainty(scored, None, 50, seed=1)
+    assert "respondent_weight" not in res.info and [i["type"] for i in res.info["inputs"]] == ["weights"]
+    assert frame["score"].to_list() == pytest.approx(scored.scores().sort("kato")["score"].to_list())
+    assert len(spec.uncertainty["inputs"]) == 2  # the caller's spec is left as it was
 
 
 def test_change_leaders_threshold():

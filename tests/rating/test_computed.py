@@ -75,7 +75,7 @@ def test_runs_record_provenance_and_regenerate(con):
                                 missing_indicators, methodology_log
                          FROM rating_run WHERE data_year = 2023 AND spec_year = 2024 ORDER BY run_id DESC""").fetchone()
     spec = load_rating_spec(2024)
-    assert run[0] == "2024" and run[1] == spec.sha256 and len(run[2]) == 64 and run[4]
+    assert run[0] == spec.version == "2024.1" and run[1] == spec.sha256 and len(run[2]) == 64 and run[4]
     assert run[5] == ["k09", "k10", "k11", "k12"]  # «where its data allow»: new 2024 indicators have no 2023 data
     scored, _, _ = S.score_data(con, 2023, spec)
     assert scored.fingerprint == run[2]
@@ -87,11 +87,47 @@ def test_runs_record_provenance_and_regenerate(con):
 
 def test_uncertainty(con):
     u = S.rating_uncertainty(con, 2024, 30, seed=7)
+    assert u.columns == ["rank", "city", "kato", "score", "rank_mean", "rank_median", "rank_q5", "rank_q95",
+                         "score_q5", "score_q95", "draws", "synthetic"]
     assert u.height == 26 and u["draws"].to_list() == [30] * 26 and u["synthetic"].all()
+    # the 5–95 % interval contains the median and the mean
     assert (u["rank_q5"] <= u["rank_median"]).all() and (u["rank_median"] <= u["rank_q95"]).all()
+    assert (u["rank_q5"] <= u["rank_mean"]).all() and (u["rank_mean"] <= u["rank_q95"]).all()
+    assert (u["score_q5"] <= u["score_q95"]).all() and (u["rank_q95"] <= 26).all() and (u["rank_q5"] >= 1).all()
+    # nominal score and rank are the computed rating's
     nominal = S.show_rating(con, 2024, "computed")
     assert dict(u.select("kato", "score").iter_rows()) == pytest.approx(dict(nominal.select("kato", "score").iter_rows()))
+    assert dict(u.select("kato", "rank").iter_rows()) == dict(nominal.select("kato", "rank").iter_rows())
+    # deterministic for a seed, different for another
     assert u.equals(S.rating_uncertainty(con, 2024, 30, seed=7))
+    assert not u.equals(S.rating_uncertainty(con, 2024, 30, seed=8))
+
+
+def test_uncertainty_bootstrap_uses_the_survey_weights(con):
+    """Only the survey bootstrap varies: every replicate item mean is a weighted mean of resampled answers, so the
+    bootstrap reproduces the weighted city means on average and spreads the scores around the nominal ones."""
+    spec = load_rating_spec(2024)
+    spec.uncertainty = dict(spec.uncertainty, inputs=[i for i in spec.uncertainty["inputs"]
+                                                      if i["type"] == "bootstrap"])
+    stat, survey, _ = S._inputs(con, spec, 2024)
+    scored, means = S._score_inputs(spec, stat, survey)
+    frame, res = C.uncertainty(scored, survey, 200, seed=5)
+    assert res.info["respondent_weight"] == "weight"
+    # weights and normalisation stay nominal: a replicate differs from the nominal score only through the survey
+    # blocks, by a few hundredths of a point (250–350 respondents per city)
+    dev = res.scores - res.nominal_score
+    assert 0 < np.abs(dev).max() < 0.2
+    assert np.abs(dev.mean(axis=0)).max() < 0.01  # the bootstrap centres on the weighted nominal score
+    assert (frame["score_q5"] <= frame["score"]).all() and (frame["score"] <= frame["score_q95"]).all()
+    # respondents_wide of the stored survey gives back the stored item means (weighted, nulls left out)
+    wide = C.respondents_wide(survey, spec.survey)
+    city = wide.filter(pl.col("uCode") == wide["uCode"][0])
+    w = city["weight"].to_numpy()
+    for item in spec.survey[:5]:
+        x = city[item].to_numpy().astype(float)
+        ok = ~np.isnan(x)
+        want = means.filter((pl.col("kato") == city["uCode"][0]) & (pl.col("item") == item))["mean"][0]
+        assert (w[ok] * x[ok]).sum() / w[ok].sum() == pytest.approx(want, abs=1e-12)
 
 
 def test_generator_is_deterministic():

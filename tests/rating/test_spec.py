@@ -54,3 +54,15 @@ def test_invalid_specs_are_reported_together():
     assert "zz9" in msg and "e02: listed as survey" in msg and "e01: in factors f1 and f2" in msg
     with pytest.raises(SpecError):
         load_rating_spec(1999)
+
+
+def test_survey_bootstrap_is_weighted_by_the_survey_weights():
+    for y in available_years():
+        s = load_rating_spec(y)
+        boot = [i for i in s.uncertainty["inputs"] if i["type"] == "bootstrap"]
+        assert [i.get("weight") for i in boot] == ["weight"], y
+        assert s.version == f"{y}.1"  # .1: the bootstrap names its weights (2024 → 2024.1)
+    d = dict(load_rating_spec(2024).raw)
+    d["uncertainty"] = {"inputs": [{"name": "b", "type": "bootstrap", "n_sets": 10, "weight": "w_design"}]}
+    with pytest.raises(SpecError, match="weight: weight"):
+        RatingSpec.from_dict(d, load_rating_spec(2024).catalogue)

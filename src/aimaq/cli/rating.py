@@ -25,8 +25,21 @@ def _con(read_only: bool = False):
     return connect(get_settings().db_path, read_only=read_only)
 
 
+SYNTHETIC_CAPTION = ("Синтетические данные: баллы рассчитаны по синтетическим входным данным (генератор "
+                     "aimaq.rating.synthetic), а не по официальной статистике и опросу. Опубликованные баллы: "
+                     "--source published. / Synthetic data: computed from synthetic inputs, not official figures.")
+
+
 def _label(synthetic: bool) -> str:
     return " — СИНТЕТИЧЕСКИЕ ДАННЫЕ / synthetic data" if synthetic else ""
+
+
+def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool) -> None:
+    """emit with the synthetic label in the title and, for the table format, a caption under the table (csv and
+    json carry the `synthetic` column)."""
+    emit(frame, fmt, title=f"{title}{_label(synthetic)}")
+    if synthetic and Format(fmt) is Format.table:
+        typer.echo(SYNTHETIC_CAPTION)
 
 
 @sub.command("compute")
@@ -40,7 +53,7 @@ def compute(
     con = _con()
     info = compute_rating(con, year)
     frame = show_rating(con, year, "computed")
-    emit(frame, fmt, title=f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f}){_label(info['synthetic'])}")
+    _emit(frame, fmt, f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f})", info["synthetic"])
 
 
 @sub.command("show")
@@ -55,7 +68,7 @@ def show(
 
     frame = show_rating(_con(), year, source.value)
     synthetic = bool(frame["synthetic"].any())
-    emit(frame, fmt, title=f"Рейтинг качества жизни {year} ({source.value}){_label(synthetic)}")
+    _emit(frame, fmt, f"Рейтинг качества жизни {year} ({source.value})", synthetic)
 
 
 @sub.command("summary")
@@ -80,8 +93,8 @@ def summary(
         (f"Городов с баллом ≥ {s['threshold']:g} / cities over the threshold", str(s["over_threshold"])),
         ("Синтетические данные / synthetic", "да" if s["synthetic"] else "нет"),
     ]
-    emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt,
-         title=f"Рейтинг {year}: итоги{_label(s['synthetic'])}")
+    _emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt, f"Рейтинг {year}: итоги",
+          s["synthetic"])
 
 
 @sub.command("factors")
@@ -93,7 +106,7 @@ def factors(
     from aimaq.rating.service import factor_scores
 
     frame = factor_scores(_con(), year)
-    emit(frame, fmt, title=f"Рейтинг {year}: баллы по факторам{_label(bool(frame['synthetic'].any()))}")
+    _emit(frame, fmt, f"Рейтинг {year}: баллы по факторам", bool(frame["synthetic"].any()))
 
 
 @sub.command("change")
@@ -105,7 +118,7 @@ def change(
     from aimaq.rating.service import change_decomposition
 
     frame = change_decomposition(_con(), year)
-    emit(frame, fmt, title=f"Изменение {year - 1}→{year}: эффект данных и методики{_label(bool(frame['synthetic'].any()))}")
+    _emit(frame, fmt, f"Изменение {year - 1}→{year}: эффект данных и методики", bool(frame["synthetic"].any()))
 
 
 @sub.command("uncertainty")
@@ -119,7 +132,7 @@ def uncertainty(
     from aimaq.rating.service import rating_uncertainty
 
     frame = rating_uncertainty(_con(), year, n, seed)
-    emit(frame, fmt, title=f"Рейтинг {year}: неопределённость (n={n}){_label(bool(frame['synthetic'].any()))}")
+    _emit(frame, fmt, f"Рейтинг {year}: неопределённость (n={n})", bool(frame["synthetic"].any()))
 
 
 @sub.command("riskmap")
@@ -131,7 +144,7 @@ def riskmap(
     from aimaq.rating.service import rating_riskmap
 
     frame = rating_riskmap(_con(), year)
-    emit(frame, fmt, title=f"Карта городских рисков {year}{_label(bool(frame['synthetic'].any()))}")
+    _emit(frame, fmt, f"Карта городских рисков {year}", bool(frame["synthetic"].any()))
 
 
 def register(app: typer.Typer) -> None:

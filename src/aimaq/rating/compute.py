@@ -9,6 +9,7 @@ Frames (long format):
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,8 +18,9 @@ import polars as pl
 from aimaq.composite.data import Data, data_from_frame
 from aimaq.composite.index import CompositeIndex, fingerprint
 from aimaq.composite.kernels import rank_min
+from aimaq.composite.uncertainty import UncertaintyResult
 from aimaq.errors import ComputationError, ValidationFailed
-from aimaq.rating.spec import ROOT, RatingSpec
+from aimaq.rating.spec import RESPONDENT_WEIGHT, ROOT, RatingSpec
 
 
 # --- survey ----------------------------------------------------------------------------------------------------
@@ -46,22 +48,40 @@ def survey_item_means(responses: pl.DataFrame) -> pl.DataFrame:
             .sort("kato", "item"))
 
 
-def respondents_for_bootstrap(responses: pl.DataFrame, items: list[str]) -> pl.DataFrame:
-    """Respondent rows (uCode + one column per item) for the engine's bootstrap, weight-scaled.
+def respondents_wide(responses: pl.DataFrame, items: list[str], weight: str = RESPONDENT_WEIGHT) -> pl.DataFrame:
+    """Respondent rows for the engine's weighted bootstrap: uCode (the city's kato), one column per item with the raw
+    answer (null = «затрудняюсь ответить» or not asked) and the respondent's survey weight in column `weight`.
 
-    The engine's bootstrap recomputes each item as the plain mean of resampled answers. To keep the survey weights,
-    each answer is replaced by x·w·n_i/Σw_i (n_i answers to item i in the city, Σw_i their weights): the plain mean
-    of these values equals the weighted mean exactly for the original sample, and a resample gives the linearised
-    (Horvitz–Thompson form of the) weighted mean. Workaround until the engine takes a weight column."""
-    r = responses.filter(pl.col("item").is_in(items) & pl.col("answer").is_not_null())
-    r = r.with_columns(
-        (pl.col("answer") * pl.col("weight") * pl.len().over("kato", "item") / pl.col("weight").sum().over("kato", "item"))
-        .alias("x"))
-    wide = r.pivot(on="item", index=["kato", "respondent_id"], values="x", aggregate_function="first")
+    The engine (`run_uncertainty(..., respondent_weight=...)` or the bootstrap input's `weight:`) resamples the
+    respondents of each city with equal probability and takes sum(c w x) / sum(c w) over those who answered, which
+    for the original sample is exactly `survey_item_means`. A respondent whose answers are all null is kept: drawn
+    like the others, contributing to no item."""
+    need = {"kato", "respondent_id", "weight", "item", "answer"}
+    missing = need - set(responses.columns)
+    if missing:
+        raise ValidationFailed([f"survey responses have no column {c!r}" for c in sorted(missing)])
+    if weight in items:
+        raise ValidationFailed([f"the survey item {weight!r} clashes with the weight column"])
+    r = responses.filter(pl.col("item").is_in(items))
+    w = r.group_by("kato", "respondent_id").agg(pl.col("weight").first(), pl.col("weight").n_unique().alias("nw"))
+    bad = w.filter((pl.col("nw") > 1) | pl.col("weight").is_null() | (pl.col("weight") <= 0))
+    if bad.height:
+        raise ValidationFailed([f"respondent {x['respondent_id']} ({x['kato']}): survey weight must be one positive "
+                                f"number" for x in bad.head(20).to_dicts()])
+    try:
+        wide = r.pivot(on="item", index=["kato", "respondent_id"], values="answer")
+    except pl.exceptions.ComputeError:  # a respondent answers an item twice
+        dup = r.group_by("kato", "respondent_id", "item").len().filter(pl.col("len") > 1)
+        raise ValidationFailed([f"respondent {x['respondent_id']} ({x['kato']}) answers {x['item']} {x['len']} "
+                                f"times" for x in dup.head(20).to_dicts()]) from None
     for c in items:
         if c not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
-    return wide.rename({"kato": "uCode"}).select(["uCode"] + items)
+    wide = wide.join(w.select("kato", "respondent_id", pl.col("weight").cast(pl.Float64).alias(weight)),
+                     on=["kato", "respondent_id"], how="left")
+    return (wide.sort("kato", "respondent_id").rename({"kato": "uCode"})
+            .select(["uCode"] + items + [weight])
+            .with_columns(pl.col(items).cast(pl.Float64)))
 
 
 # --- scoring ---------------------------------------------------------------------------------------------------
@@ -149,6 +169,41 @@ def score_year(spec: RatingSpec, statistical: pl.DataFrame, responses: pl.DataFr
         item_means = survey_item_means(responses)
     data, missing = assemble(spec, statistical, item_means)
     return score(spec, data, missing)
+
+
+# --- uncertainty --------------------------------------------------------------------------------------------------
+
+
+def uncertainty(scored: Scored, responses: pl.DataFrame | None, n: int, seed: int | None = None
+                ) -> tuple[pl.DataFrame, UncertaintyResult]:
+    """Monte Carlo over the spec's `uncertainty:` inputs with the composite engine. A `bootstrap` input resamples the
+    survey respondents of each city with equal probability and recomputes each item as the weighted mean
+    sum(c w x) / sum(c w) over those who answered (the engine's weighted bootstrap, weights = survey weights);
+    without survey responses the bootstrap input is left out. Returns kato, score, rank (nominal), rank_mean,
+    rank_median, rank_q5, rank_q95, score_q5, score_q95, draws (one row per city, in the index's unit order) and
+    the engine's result."""
+    from aimaq.composite.service import uncertainty_for
+
+    spec = scored.spec
+    inputs = (spec.uncertainty or {}).get("inputs") or []
+    has_boot = any(i.get("type") == "bootstrap" for i in inputs)
+    respondents = respondents_wide(responses, spec.survey) if has_boot and responses is not None \
+        and responses.height else None
+    if has_boot and respondents is None:
+        spec = copy.copy(spec)
+        spec.uncertainty = dict(spec.uncertainty, inputs=[i for i in inputs if i.get("type") != "bootstrap"])
+        scored = score(spec, scored.index.frames["Raw"], scored.missing_indicators)
+    res = uncertainty_for(scored.index, n, seed=seed, respondents=respondents,
+                          respondent_weight=RESPONDENT_WEIGHT if respondents is not None else None)
+    rs = res.ranks
+    q5, q95 = np.quantile(res.scores, [0.05, 0.95], axis=0)
+    frame = pl.DataFrame({
+        "kato": res.units, "score": res.nominal_score, "rank": res.nominal_rank.astype(int),
+        "rank_mean": rs.mean(axis=0), "rank_median": np.median(rs, axis=0),
+        "rank_q5": np.quantile(rs, 0.05, axis=0), "rank_q95": np.quantile(rs, 0.95, axis=0),
+        "score_q5": q5, "score_q95": q95,
+    }).with_columns(pl.lit(res.info["draws"]).alias("draws"))
+    return frame, res
 
 
 # --- tables of the review ----------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from aimaq.errors import AimaqError, ComputationError, SpecError
@@ -69,10 +68,15 @@ def _inputs(con, spec: RatingSpec, data_year: int) -> tuple[pl.DataFrame, pl.Dat
 def score_data(con, data_year: int, spec: RatingSpec) -> tuple[C.Scored, pl.DataFrame, bool]:
     """Score one year's stored data under a spec. Returns the result, the item means and the synthetic flag."""
     stat, survey, synthetic = _inputs(con, spec, data_year)
+    scored, means = _score_inputs(spec, stat, survey)
+    return scored, means, synthetic
+
+
+def _score_inputs(spec: RatingSpec, stat: pl.DataFrame, survey: pl.DataFrame) -> tuple[C.Scored, pl.DataFrame]:
     means = C.survey_item_means(survey) if survey.height else pl.DataFrame(
         schema={"kato": pl.Utf8, "item": pl.Utf8, "mean": pl.Float64, "n": pl.UInt32, "n_resp": pl.UInt32})
     data, missing = C.assemble(spec, stat, means)
-    return C.score(spec, data, missing), means, synthetic
+    return C.score(spec, data, missing), means
 
 
 def compute_rating(con: duckdb.DuckDBPyConnection, year: int) -> dict:
@@ -197,35 +201,18 @@ def rating_riskmap(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
 
 
 def rating_uncertainty(con: duckdb.DuckDBPyConnection, year: int, n: int, seed: int | None = None) -> pl.DataFrame:
-    """Monte Carlo over the spec's uncertainty inputs (factor/block weights, normalisation, bootstrap of survey
-    respondents) with the composite engine: city, nominal score and rank, rank mean / median / 5–95 % and score
-    5–95 %."""
-    from aimaq.composite.service import uncertainty_for
-
+    """Monte Carlo over the spec's uncertainty inputs (factor/block weights, normalisation, weighted bootstrap of the
+    survey respondents) with the composite engine (`compute.uncertainty`): city, nominal score and rank, rank mean /
+    median / 5–95 % and score 5–95 %."""
     if n < 1:
         raise AimaqError("--n must be at least 1")
     spec = load_rating_spec(year)
-    scored, _, synthetic = score_data(con, year, spec)
-    survey = repo.load_survey(con, year)
-    inputs = (spec.uncertainty or {}).get("inputs") or []
-    has_boot = any(i.get("type") == "bootstrap" for i in inputs)
-    respondents = C.respondents_for_bootstrap(survey, spec.survey) if has_boot and survey.height else None
-    if has_boot and respondents is None:
-        spec.uncertainty = dict(spec.uncertainty, inputs=[i for i in inputs if i.get("type") != "bootstrap"])
-        scored = C.score(spec, scored.index.frames["Raw"], scored.missing_indicators)
-    res = uncertainty_for(scored.index, n, seed=seed, respondents=respondents)
-    units = res.units
-    q5, q95 = np.quantile(res.scores, [0.05, 0.95], axis=0)
-    rs = res.ranks
-    frame = pl.DataFrame({
-        "kato": units, "score": res.nominal_score, "rank": res.nominal_rank.astype(int),
-        "rank_mean": rs.mean(axis=0), "rank_median": np.median(rs, axis=0),
-        "rank_q5": np.quantile(rs, 0.05, axis=0), "rank_q95": np.quantile(rs, 0.95, axis=0),
-        "score_q5": q5, "score_q95": q95,
-    })
-    names = repo.city_names(con, units)
+    stat, survey, synthetic = _inputs(con, spec, year)
+    scored, _ = _score_inputs(spec, stat, survey)
+    frame, _ = C.uncertainty(scored, survey if survey.height else None, n, seed)
+    names = repo.city_names(con, frame["kato"].to_list())
     return (frame.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
-                               pl.lit(res.info["draws"]).alias("draws"), pl.lit(synthetic).alias("synthetic"))
+                               pl.lit(synthetic).alias("synthetic"))
             .sort("rank", "kato")
             .select("rank", "city", "kato", "score", "rank_mean", "rank_median", "rank_q5", "rank_q95", "score_q5",
                     "score_q95", "draws", "synthetic"))

@@ -22,10 +22,16 @@ from aimaq.composite.spec import IndexSpec
 from aimaq.errors import SpecError
 
 ROOT = "qol"
+RESPONDENT_WEIGHT = "weight"  # the column of survey weights in the respondent frame of the bootstrap
 DEFAULT_PIPELINE = [
     {"step": "normalise", "method": "goalposts", "params": {"scale": 10}},
     {"step": "aggregate", "method": "amean", "weights": "spec"},
 ]
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load with libyaml's C loader where available (same result, several times faster)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def specs_dir() -> Path:
@@ -194,6 +200,11 @@ class RatingSpec:
         bad = [c for c in items if c not in catalogue or catalogue[c]["kind"] != "survey"]
         if bad:
             problems.append(f"riskmap.items: not survey items of the catalogue: {bad}")
+        for inp in (d.get("uncertainty") or {}).get("inputs") or []:
+            if isinstance(inp, dict) and inp.get("type") == "bootstrap" and \
+                    inp.get("weight", RESPONDENT_WEIGHT) != RESPONDENT_WEIGHT:
+                problems.append(f"uncertainty input {inp.get('name')!r}: the survey bootstrap is weighted by the "
+                                f"respondents' survey weights, weight: {RESPONDENT_WEIGHT} (got {inp['weight']!r})")
         if problems:
             raise SpecError("invalid rating spec:\n  - " + "\n  - ".join(problems))
         spec = cls(name=str(d.get("name", "qol")), version=str(d.get("version", year)), year=year, factors=factors,
@@ -210,7 +221,7 @@ def read_catalogue(path: str | Path) -> dict[str, dict[str, Any]]:
     path = Path(path)
     if not path.exists():
         raise SpecError(f"rating catalogue not found: {path}")
-    d = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    d = _load_yaml(path.read_text(encoding="utf-8")) or {}
     out: dict[str, dict[str, Any]] = {}
     problems = []
     for kind in ("statistical", "survey"):
@@ -247,7 +258,7 @@ def load_rating_spec(year_or_path: int | str | Path) -> RatingSpec:
         if not path.exists():
             raise SpecError(f"rating spec not found: {path}")
     try:
-        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        d = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from exc
     catalogue = read_catalogue(path.parent / (d or {}).get("catalogue", "catalogue.yaml"))
