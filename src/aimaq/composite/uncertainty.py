@@ -253,7 +253,8 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
     agg_in = ix.frames[ix.log[i_agg - 1].stage] if i_agg > 0 else ix.frames["Raw"]
     plan0 = agg_step.plan(agg_in, spec)
     w_nom = np.array([agg_step.weights_[c] for c in plan0.nodes])
-    levels = np.array([spec.levels[c] for c in plan0.nodes])
+    node_levels = spec.levels  # a property that walks the tree: once, not per node
+    levels = np.array([node_levels[c] for c in plan0.nodes])
 
     # ---- map the sample to choices -----------------------------------------------------------------------------
     choices: dict[str, np.ndarray] = {}
