@@ -1,0 +1,142 @@
+"""Read everything the review needs from the database, through the jobs' service functions (the only I/O of the
+report apart from writing files). The result is plain frames and dicts that `compose` turns into a document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from aimaq.errors import AimaqError
+
+REVIEW_PUBLISHER = "АО «Институт экономических исследований»"
+NEW_REGIONS = ("100000000", "330000000", "620000000")  # Абай, Жетісу, Ұлытау
+
+
+@dataclass
+class ReviewData:
+    year: int
+    events: pl.DataFrame
+    new_regions: pl.DataFrame  # kato, name_ru, indicator, period, value, flag, place
+    rating: dict[int, pl.DataFrame]  # year → show_rating(…, "published")
+    rating_summary: dict[str, Any]
+    riskmap: pl.DataFrame | None
+    coverage_published: pl.DataFrame  # kato, name_ru, period, breakdown, value, flag
+    coverage_computed: dict[int, pl.DataFrame]  # year → coverage_table(…, "region")
+    coverage_country: dict[int, pl.DataFrame]  # year → coverage_table(…, "country")
+    villages: pl.DataFrame | None
+    diploma_spheres: pl.DataFrame  # sphere, period, value, kind
+    diploma_regions: pl.DataFrame  # kato, name_ru, period, value, kind
+    forecast: dict[str, Any] | None  # run, national, regional, comparison, pyramid
+    flags: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _names(con) -> pl.DataFrame:
+    return con.execute("SELECT kato, any_value(name_ru ORDER BY valid_to NULLS FIRST) AS name_ru FROM territory "
+                       "GROUP BY kato").pl()
+
+
+def review_observations(con: duckdb.DuckDBPyConnection, indicators: list[str]) -> pl.DataFrame:
+    """The review's published figures for `indicators` (latest revisions), with territory names and places."""
+    marks = ", ".join("?" * len(indicators))
+    frame = con.execute(f"""
+        SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, s.place
+        FROM observation_latest o JOIN source s USING (source_id)
+        WHERE s.publisher = ? AND o.indicator IN ({marks})
+        ORDER BY o.indicator, o.kato, o.period, o.breakdown""", [REVIEW_PUBLISHER, *indicators]).pl()
+    return frame.join(_names(con), on="kato", how="left")
+
+
+def _breakdown(frame: pl.DataFrame, key: str) -> pl.Expr:
+    return pl.col("breakdown").str.extract(rf"(?:^|;){key}=([^;]*)")
+
+
+def collect(con: duckdb.DuckDBPyConnection, year: int = 2024) -> ReviewData:
+    from aimaq.rating.service import rating_riskmap, rating_summary, show_rating
+    from aimaq.territory.repository import events
+
+    notes: list[str] = []
+    rating: dict[int, pl.DataFrame] = {}
+    for y in (year, year - 1, year - 2):
+        try:
+            rating[y] = show_rating(con, y, "published")
+        except AimaqError as exc:
+            if y == year:
+                raise
+            notes.append(f"рейтинг {y}: {exc}")
+    summary = rating_summary(con, year, "published")
+    try:
+        riskmap = rating_riskmap(con, year)
+    except AimaqError as exc:
+        riskmap = None
+        notes.append(f"карта рисков: {exc}")
+
+    new_regions = review_observations(con, ["grp_bn_kzt", "grp_growth_pct", "budget_revenue_mln_kzt",
+                                            "sme_active_growth_pct"]).filter(pl.col("kato").is_in(NEW_REGIONS))
+    coverage_published = review_observations(con, ["srs_coverage_pct"])
+
+    coverage_computed: dict[int, pl.DataFrame] = {}
+    coverage_country: dict[int, pl.DataFrame] = {}
+    from aimaq.standards.service import _latest_run, coverage_table
+    from aimaq.standards.spec import load_catalogue
+
+    catalogue = None
+    for y in (year - 2, year - 1):
+        try:
+            catalogue = catalogue or load_catalogue()
+            if _latest_run(con, y, catalogue) is None:  # never compute inside a report: show what is stored
+                notes.append(f"обеспеченность СРС {y}: расчёт в базе отсутствует")
+                continue
+            coverage_computed[y] = coverage_table(con, y, "region")
+            coverage_country[y] = coverage_table(con, y, "country")
+        except AimaqError as exc:
+            notes.append(f"обеспеченность СРС {y}: {exc}")
+
+    try:
+        from aimaq.rural.service import show_villages
+
+        villages = show_villages(con)
+    except AimaqError as exc:
+        villages = None
+        notes.append(f"сёла с потенциалом: {exc}")
+
+    diploma = review_observations(con, ["diploma_lifting_allowance_recipients"])
+    diploma = diploma.with_columns(sphere=_breakdown(diploma, "sphere"), kind=_breakdown(diploma, "kind"))
+    spheres = diploma.filter(pl.col("kato") == "000000000", pl.col("sphere").is_not_null(),
+                             pl.col("kind").is_null() | (pl.col("kind") == "total"))
+    regions = diploma.filter(pl.col("kato") != "000000000", pl.col("sphere").is_null(),
+                             pl.col("kind").is_null() | (pl.col("kind") == "total"))
+    regions = pl.concat([regions, diploma.filter(pl.col("kato") == "000000000", pl.col("kind") == "total",
+                                                 pl.col("sphere").is_null())])
+
+    forecast = _forecast(con, notes)
+    flags = con.execute("""
+        SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, s.publisher, s.title, s.place
+        FROM observation_latest o LEFT JOIN source s USING (source_id)
+        WHERE o.flag IS NOT NULL AND o.flag <> ''
+        ORDER BY s.publisher DESC, s.title, s.place, o.indicator, o.kato, o.period""").pl().join(
+        _names(con), on="kato", how="left", maintain_order="left")
+    return ReviewData(year=year, events=events(con), new_regions=new_regions, rating=rating,
+                      rating_summary=summary, riskmap=riskmap, coverage_published=coverage_published,
+                      coverage_computed=coverage_computed, coverage_country=coverage_country, villages=villages,
+                      diploma_spheres=spheres, diploma_regions=regions, forecast=forecast, flags=flags, notes=notes)
+
+
+def _forecast(con, notes: list[str]) -> dict[str, Any] | None:
+    from aimaq.demography.repository import NoForecastRun, find_run, load_comparison, load_population, load_results
+
+    try:
+        run = find_run(con)
+    except NoForecastRun as exc:
+        notes.append(f"прогноз: {exc}")
+        return None
+    results = load_results(con, run["run_id"])
+    base, to = int(run["base_year"]), min(int(run["to_year"]), 2030)
+    pop = load_population(con, run["run_id"])
+    pyramid = (pop.filter(pl.col("year").is_in([base, to]))
+               .group_by("year", "sex", "age").agg(pl.col("population").sum()).sort("year", "sex", "age"))
+    return {"run": {k: v for k, v in run.items() if k not in ("assumptions",)}, "results": results,
+            "comparison": load_comparison(con, run["run_id"]), "pyramid": pyramid, "base_year": base, "to_year": to}
