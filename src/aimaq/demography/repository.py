@@ -12,6 +12,7 @@ import polars as pl
 import aimaq
 from aimaq.demography.service import ForecastResult
 from aimaq.errors import AimaqError
+from aimaq.store.db import transaction
 
 ASSUMPTIONS = ("A1 urban shares of 14 oblasts assumed; A2 urban/rural share their oblast's rates; A3 regional "
                "single-age structure from national shape; A4 regional fertility from child-woman ratios; A5 national "
@@ -52,8 +53,7 @@ def _new_run(con, *, kind: str, scenario: str, levers: dict | None, spec: dict, 
 
 def save_forecast(con: duckdb.DuckDBPyConnection, result: ForecastResult) -> int:
     """Write a run and all its frames in one transaction; returns the run id."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = _new_run(con, kind="forecast", scenario=result.scenario, levers=result.levers, spec=result.spec,
                           base_year=result.base_year, to=result.to, draws=result.draws, seed=result.seed,
                           notes=result.notes)
@@ -65,24 +65,15 @@ def save_forecast(con: duckdb.DuckDBPyConnection, result: ForecastResult) -> int
         _insert(con, "forecast_decomposition", result.decomposition.drop("region").select(rid, pl.all()))
         _insert(con, "forecast_comparison", result.comparison.select(rid, pl.all()))
         _insert(con, "forecast_population", result.population.select(rid, pl.all()))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 
 def save_backtest(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, spec: dict, base_year: int, to: int,
                   draws: int, seed: int) -> int:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = _new_run(con, kind="backtest", scenario="medium", levers=None, spec=spec, base_year=base_year,
                           to=to, draws=draws, seed=seed, notes=[])
         _insert(con, "forecast_backtest", frame.select(pl.lit(run_id, pl.Int32).alias("run_id"), pl.all()))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 

@@ -14,6 +14,7 @@ from aimaq.errors import ValidationFailed
 from aimaq.ingest.readers import read_sheets
 from aimaq.ingest.validate import Context, Parsed, validate_sheets
 from aimaq.territory.repository import load_name_index
+from aimaq.store.db import transaction
 
 
 @dataclass
@@ -76,8 +77,7 @@ def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: 
         counts = {a: int((changes["action"] == a).sum()) for a in ("added", "revised", "unchanged")}
         import_id = None
         if not dry_run:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 source_id = _source_id(con, source) if source else None
                 import_id = con.execute(
                     "INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)"
@@ -94,10 +94,6 @@ def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: 
                            ?, now(), ?, flag, note
                     FROM _changes c""", [source_id, import_id, synthetic])
                 con.unregister("_changes")
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
     finally:
         con.unregister("_incoming")
     return ImportResult(file, layout, counts["added"], counts["revised"], counts["unchanged"], dry_run, import_id,

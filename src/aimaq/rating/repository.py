@@ -11,6 +11,7 @@ import polars as pl
 import aimaq
 from aimaq.errors import AimaqError
 from aimaq.rating.compute import Scored
+from aimaq.store.db import transaction
 
 PUBLISHED_INDICATOR = "qol_score"
 PUBLISHED_RANK = "qol_rank"
@@ -104,19 +105,15 @@ def replace_survey(con: duckdb.DuckDBPyConnection, responses: pl.DataFrame, *, s
         raise AimaqError(f"a real survey is stored for {[r[0] for r in real]}; synthetic answers would replace it")
     resp = responses.group_by("year", "respondent_id", maintain_order=True).agg(
         pl.col("kato").first(), pl.col("weight").first())
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM rating_survey_answer WHERE survey_year IN (SELECT unnest(?))", [years])
-        con.execute("DELETE FROM rating_survey_respondent WHERE survey_year IN (SELECT unnest(?))", [years])
-        con.register("_resp", resp.to_arrow())
-        con.execute("INSERT INTO rating_survey_respondent SELECT year, respondent_id, kato, weight, ?, ? FROM _resp",
-                    [synthetic, source])
-        con.register("_ans", responses.select("year", "respondent_id", "item", "answer").to_arrow())
-        con.execute("INSERT INTO rating_survey_answer SELECT year, respondent_id, item, answer FROM _ans")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DELETE FROM rating_survey_answer WHERE survey_year IN (SELECT unnest(?))", [years])
+            con.execute("DELETE FROM rating_survey_respondent WHERE survey_year IN (SELECT unnest(?))", [years])
+            con.register("_resp", resp.to_arrow())
+            con.execute("INSERT INTO rating_survey_respondent SELECT year, respondent_id, kato, weight, ?, ? FROM _resp",
+                        [synthetic, source])
+            con.register("_ans", responses.select("year", "respondent_id", "item", "answer").to_arrow())
+            con.execute("INSERT INTO rating_survey_answer SELECT year, respondent_id, item, answer FROM _ans")
     finally:
         for name in ("_resp", "_ans"):
             try:
@@ -148,8 +145,7 @@ def data_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 def save_run(con: duckdb.DuckDBPyConnection, scored: Scored, *, data_year: int, synthetic: bool,
              riskmap: pl.DataFrame | None = None) -> int:
     spec = scored.spec
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = con.execute("""
             INSERT INTO rating_run (data_year, spec_year, spec_name, spec_version, spec_sha256, data_fingerprint,
                                     code_version, synthetic, computed_at, cities, missing_indicators, methodology_log)
@@ -164,10 +160,6 @@ def save_run(con: duckdb.DuckDBPyConnection, scored: Scored, *, data_year: int, 
             con.register("_rm", riskmap.to_arrow())
             con.execute("INSERT INTO rating_riskmap SELECT ?, item, mean, quadrant, n_cities FROM _rm", [run_id])
             con.unregister("_rm")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 

@@ -16,6 +16,7 @@ from aimaq.errors import ComputationError, UnknownNameError, ValidationFailed
 from aimaq.standards import aggregate as agg
 from aimaq.standards.coverage import direction_coverage, evaluate, gap_list, settlement_coverage
 from aimaq.standards.spec import Catalogue, load_catalogue
+from aimaq.store.db import transaction
 
 DEFAULT_EDITION = "2023"
 SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетический реестр объектов и уровней услуг СРС (генератор "
@@ -116,8 +117,7 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
         inv.notes.append(f"calibrated with straight-line distance × detour; the coverage run uses the stored road "
                          f"network (import #{roads}), so its figures can differ from the targets")
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM srs_facility WHERE inventory_year = ? AND synthetic", [year])
         fac = inv.facilities.with_columns(
             inventory_year=pl.lit(year, dtype=pl.Int32),
@@ -138,10 +138,6 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
         con.execute("""INSERT INTO srs_synthetic_calibration SELECT run_id, region_kato, n_settlements, target_pct,
                        target_note, achieved_pct, residual_pp, theta FROM _cal""")
         con.unregister("_cal")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     _register_indicators(con, catalogue)
     records = [{"kato": k, "indicator": i, "period": str(year), "breakdown": "", "value": float(v), "note": "synthetic"}
                for k, i, v in inv.levels.iter_rows()]
@@ -221,8 +217,7 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
                        "use_rural_roles": use_rural_roles, "distance": "road" if network is not None else
                        "straight_line_x_detour", "detour_factor": catalogue.detour_factor,
                        "road_network": road_info}, "; ".join(cm.notes))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         s_rows = cov.select(pl.lit(run_id).alias("run_id"), "kato", "category", "population", "n_applicable",
                             "n_met", "coverage_pct")
         con.register("_s", s_rows.to_arrow())
@@ -241,10 +236,6 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
         con.register("_a", a_rows.to_arrow())
         con.execute("INSERT INTO srs_coverage_aggregate SELECT * FROM _a")
         con.unregister("_a")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return CoverageRun(run_id, year, cov, table, cm.notes)
 
 
@@ -478,8 +469,7 @@ def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, editio
     frame = pl.DataFrame(records, schema={"kato": pl.Utf8, "facility": pl.Utf8, "name": pl.Utf8, "condition": pl.Utf8,
                                           "lat": pl.Float64, "lon": pl.Float64, "capacity": pl.Float64,
                                           "wear_pct": pl.Float64, "year_built": pl.Float64})
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         import_id = con.execute(
             """INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)
                VALUES (?, ?, 'srs_facilities', ?, ?, 0, 0) RETURNING import_id""",
@@ -493,10 +483,6 @@ def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, editio
                        SELECT ?, facility_id, kato, facility, name, lat, lon, capacity, wear_pct, condition,
                               CAST(year_built AS INTEGER), FALSE, ? FROM _f""", [year, import_id])
         con.unregister("_f")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     _register_indicators(con, catalogue)
     return {"rows": frame.height, "import_id": import_id, "dry_run": False}
 
@@ -549,8 +535,7 @@ def import_roads(con: duckdb.DuckDBPyConnection, path, *, source: str | None = N
         "from_text": [e.from_text for e in edges], "to_text": [e.to_text for e in edges],
     }, schema={"from_kato": pl.Utf8, "to_kato": pl.Utf8, "km": pl.Float64, "sheet": pl.Utf8,
                "row_number": pl.Int32, "from_text": pl.Utf8, "to_text": pl.Utf8})
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         import_id = con.execute(
             """INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)
                VALUES (?, ?, 'srs_roads', ?, ?, 0, ?) RETURNING import_id""",
@@ -563,10 +548,6 @@ def import_roads(con: duckdb.DuckDBPyConnection, path, *, source: str | None = N
         con.execute("""INSERT INTO srs_road_edge SELECT ?, from_kato, to_kato, km, ?, ?, ?, sheet, row_number,
                        from_text, to_text FROM _r""", [import_id, source or path.name, now, str(path)])
         con.unregister("_r")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     out["import_id"] = import_id
     return out
 
