@@ -36,9 +36,13 @@ class ValidationFailed(AimaqError):
 
     def __init__(self, problems):
         self.problems = problems
-        shown = "\n".join(f"  {p}" for p in problems[:20])
-        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} problem(s) found; nothing was written\n{shown}{more}")
+        super().__init__(f"{len(problems)} problem(s) found; nothing was written")
+
+    def details(self, limit: int | None = None) -> str:
+        """One line per problem (file, sheet, row, column: reason)."""
+        shown = self.problems if limit is None else self.problems[:limit]
+        more = f"\n  … and {len(self.problems) - limit} more" if limit and len(self.problems) > limit else ""
+        return "\n".join(f"  {p}" for p in shown) + more
 
 
 class SpecError(AimaqError):

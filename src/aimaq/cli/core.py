@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
             result = import_file(con, file, dry_run=dry_run, indicator=indicator,
                                  source={"title": source, "publisher": publisher} if source else None)
         except ValidationFailed as exc:
-            problems = pl.DataFrame([p.__dict__ for p in exc.problems])
-            emit(problems, fmt if fmt is not Format.table else Format.table, title="problems", stream=sys.stderr)
+            if fmt is not Format.table:  # machine-readable problems on stderr; main() prints them as lines too
+                emit(pl.DataFrame([p.__dict__ for p in exc.problems]), fmt, stream=sys.stderr)
             raise
         finally:
             con.close()
@@ -110,16 +110,11 @@ def register(app: typer.Typer) -> None:
     def indicator_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run")) -> None:
         """Add indicators (code, name_ru, unit[, name_kk, name_en, polarity, domain, description]) before importing
         their data; checks every row first and writes nothing if one fails."""
-        from aimaq.errors import ValidationFailed
         from aimaq.store.catalogue import import_indicators
         from aimaq.store.db import connect
 
         con = connect()
-        try:
-            new, known = import_indicators(con, file, dry_run=dry_run)
-        except ValidationFailed as exc:
-            emit(pl.DataFrame([p.__dict__ for p in exc.problems]), Format.table, title="problems", stream=sys.stderr)
-            raise
+        new, known = import_indicators(con, file, dry_run=dry_run)
         typer.echo(f"{file}: {'would add' if dry_run else 'added'} {new} indicator(s); {known} already known")
 
     @app.command("init")

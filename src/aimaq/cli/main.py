@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from aimaq import settings
-from aimaq.errors import AimaqError
+from aimaq.errors import AimaqError, ValidationFailed
 
 app = typer.Typer(
     name="aimaq",
@@ -44,6 +44,10 @@ def main() -> None:
     """Entry point: an AimaqError becomes a message on stderr and its exit status; usage errors exit 2."""
     try:
         app()
+    except ValidationFailed as exc:  # every problem, one per line, then the verdict
+        typer.echo(exc.details(), err=True)
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
     except AimaqError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -130,16 +130,11 @@ def register(app: typer.Typer) -> None:
         year_built); all rows or none."""
         import sys
 
-        from aimaq.errors import ValidationFailed
         from aimaq.standards import service
 
         con = _con()
         try:
             out = service.import_facilities(con, file, year, edition=edition, dry_run=dry_run)
-        except ValidationFailed as exc:
-            for p in exc.problems:
-                typer.echo(str(p), err=True)
-            raise
         finally:
             con.close()
         typer.echo(f"{file}: {out['rows']} facilities" + (" (dry run: nothing written)" if dry_run
@@ -154,16 +149,11 @@ def register(app: typer.Typer) -> None:
                      ) -> None:
         """Import a road network (edges between settlements, km by road; ends as KATO codes or settlement names).
         Within-km items then use road distances instead of straight line × detour. All rows or none."""
-        from aimaq.errors import ValidationFailed
         from aimaq.standards import service
 
         con = _con()
         try:
             out = service.import_roads(con, file, source=source, append=append, dry_run=dry_run)
-        except ValidationFailed as exc:
-            for p in exc.problems:
-                typer.echo(str(p), err=True)
-            raise
         finally:
             con.close()
         what = f"{file}: {out['edges']} road edges between {out['settlements']} settlements"
