@@ -158,6 +158,7 @@ def test_every_table_and_figure_names_its_source(demo_db):
     review_rows = [r for r in annex.rows if "Региональный прогресс" in r[-1]]
     assert len(review_rows) == 40
     assert any("Таблица 2" in r[-1] and "tie" in r[4] for r in review_rows)
+    assert annex.rows[:40] == review_rows  # the review's own flags first
 
 
 def test_sentences_follow_the_data(demo_db, tmp_path):

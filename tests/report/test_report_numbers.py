@@ -5,7 +5,7 @@ import math
 import pytest
 
 from aimaq.errors import AimaqError
-from aimaq.report.numbers import MINUS, NBSP, fmt_num, fmt_pct, fmt_smart, join_names
+from aimaq.report.numbers import MINUS, NBSP, fmt_num, fmt_pct, fmt_smart, join_names, plural
 
 
 @pytest.mark.parametrize("value, decimals, expected", [
@@ -48,3 +48,10 @@ def test_join_names():
     assert join_names([]) == ""
     assert join_names(["Туркестан"]) == "Туркестан"
     assert join_names(["Туркестан", "Астана", "Костанай"]) == "Туркестан, Астана и Костанай"
+
+
+def test_plural():
+    forms = ("вопрос", "вопроса", "вопросов")
+    assert [plural(n, *forms) for n in (1, 2, 4, 5, 11, 12, 14, 21, 23, 44, 111, 0)] == [
+        "вопрос", "вопроса", "вопроса", "вопросов", "вопросов", "вопросов", "вопросов", "вопрос", "вопроса",
+        "вопроса", "вопросов", "вопросов"]

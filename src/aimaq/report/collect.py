@@ -117,7 +117,7 @@ def collect(con: duckdb.DuckDBPyConnection, year: int = 2024) -> ReviewData:
         SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, s.publisher, s.title, s.place
         FROM observation_latest o LEFT JOIN source s USING (source_id)
         WHERE o.flag IS NOT NULL AND o.flag <> ''
-        ORDER BY s.publisher DESC, s.title, s.place, o.indicator, o.kato, o.period""").pl().join(
+        ORDER BY s.publisher = ? DESC, s.title, s.place, o.indicator, o.kato, o.period""", [REVIEW_PUBLISHER]).pl().join(
         _names(con), on="kato", how="left", maintain_order="left")
     return ReviewData(year=year, events=events(con), new_regions=new_regions, rating=rating,
                       rating_summary=summary, riskmap=riskmap, coverage_published=coverage_published,

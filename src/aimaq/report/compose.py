@@ -7,7 +7,7 @@ import polars as pl
 
 from aimaq.report.collect import ReviewData
 from aimaq.report.model import SYNTHETIC_LABEL, Document, Figure, Paragraph, Section, Table
-from aimaq.report.numbers import fmt_int, fmt_num, fmt_pct, fmt_smart, join_names
+from aimaq.report.numbers import fmt_int, fmt_num, fmt_pct, fmt_smart, join_names, plural
 
 REVIEW = "аналитический обзор ИЭИ «Региональный прогресс: ключевые успехи за три года» (2024)"
 BNS = "Бюро национальной статистики АСПиР РК"
@@ -141,7 +141,7 @@ def rating_section(data: ReviewData) -> Section:
         agree = rm.filter(pl.col("published_quadrant").is_not_null())
         same = agree.filter(pl.col("published_quadrant") == pl.col("quadrant")).height
         s.add(Paragraph("Карта городских рисков группирует вопросы опроса по среднему баллу в четыре квадранта: "
-                        + "; ".join(f"{qq} квадрант — {fmt_int(n)} вопросов ({fmt_num(lo, 2)}–{fmt_num(hi, 2)} балла)"
+                        + "; ".join(f"{qq} квадрант — {fmt_int(n)} {plural(n, 'вопрос', 'вопроса', 'вопросов')} ({fmt_num(lo, 2)}–{fmt_num(hi, 2)} балла)"
                                     for qq, n, lo, hi in q.iter_rows())
                         + f". Квадрант совпадает с опубликованным в обзоре у {fmt_int(same)} из "
                           f"{fmt_int(agree.height)} вопросов."
@@ -203,7 +203,7 @@ def diploma_section(data: ReviewData) -> Section:
     grand = sum(totals.values()) if totals else None
     if totals:
         order = sorted(totals, key=totals.get, reverse=True)
-        parts = [f"{o.lower()} — {fmt_int(totals[o])} ({fmt_pct(100 * totals[o] / grand)})" for o in order[:3]]
+        parts = [f"{o if o.isupper() else o.lower()} — {fmt_int(totals[o])} ({fmt_pct(100 * totals[o] / grand)})" for o in order[:3]]
         s.add(Paragraph(f"За {years[0]}–{years[-1]} годы подъёмные пособия получили {fmt_int(grand)} специалистов; "
                         f"больше всего — в сферах: {join_names(parts)}."))
     rows = [[y] + [fmt_int(cell.get((sph, y))) for sph in spheres] for y in years]

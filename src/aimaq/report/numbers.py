@@ -61,3 +61,13 @@ def join_names(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " и " + names[-1]
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural form for an integer count: 1 вопрос, 2 вопроса, 5 вопросов, 11 вопросов, 21 вопрос."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
