@@ -86,6 +86,7 @@ def _steps(seed: int, synthetic: bool = True):
     steps.append(("demographic forecast to 2035 (medium, 200 draws)", lambda con: _forecast(con, seed)))
     steps.append(("regional standards: synthetic inventories 2022, 2023 and coverage", lambda con: _standards(con, seed)))
     steps.append(("villages with development potential", _villages))
+    steps.append(("monotowns: synthetic indicators and classification", lambda con: _monotowns(con, seed)))
     return steps
 
 
@@ -114,6 +115,13 @@ def _villages(con: duckdb.DuckDBPyConnection) -> None:
     from aimaq.rural.service import classify_villages
 
     classify_villages(con)
+
+
+def _monotowns(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    from aimaq.monotowns import build_synthetic_monotown_data, classify_monotowns
+
+    build_synthetic_monotown_data(con, seed)
+    classify_monotowns(con)
 
 
 def highlights(con: duckdb.DuckDBPyConnection):

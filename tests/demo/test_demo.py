@@ -117,6 +117,10 @@ def test_the_demo_runs_every_job_and_labels_computed_results_synthetic(demo_db):
     assert set(computed["synthetic"]) == {True} and set(published["synthetic"]) == {False}
     villages = show_villages(demo_db)
     assert villages["villages"][0] == 6300 and villages["synthetic"][0]
+    from aimaq.monotowns import show_monotown
+
+    towns = show_monotown(demo_db)
+    assert towns.height == 20 and set(towns["synthetic"]) == {True}
     run_id = demo_db.execute("SELECT max(run_id) FROM forecast_run").fetchone()[0]
     kz = load_results(demo_db, run_id, region_code="000000000", year=2030)
     assert 21.0e6 < kz["population"][0] < 22.2e6  # the review expects 21.5 million
