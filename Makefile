@@ -21,7 +21,7 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 demo: venv
-	$(BIN)/aimaq demo
+	$(BIN)/aimaq demo --out out
 
 test: venv-dev
 	$(BIN)/python -m pytest -q

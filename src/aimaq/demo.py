@@ -14,11 +14,8 @@ from aimaq.store.db import connect
 _TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
-def build_demo(db_path: str | Path, *, seed: int = 2023, out: Path | None = None,
-               progress: bool = False) -> duckdb.DuckDBPyConnection:
+def build_demo(db_path: str | Path, *, seed: int = 2023, progress: bool = False) -> duckdb.DuckDBPyConnection:
     db_path = Path(db_path)
-    if out:
-        out.mkdir(parents=True, exist_ok=True)
     return _build(db_path, _steps(seed), progress, replace=True)
 
 

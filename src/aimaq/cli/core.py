@@ -68,31 +68,30 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        out: Optional[Path] = typer.Option(None, "--out", help="Folder for the demo database and outputs "
-                                           "(default: the --db path)."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Also write the main results as CSV and the review "
+                                           "(HTML, PDF, DOCX) into this folder."),
         seed: int = typer.Option(2023, "--seed", help="Seed of the synthetic data."),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Build the database from nothing with the embedded default data and print its summary."""
-        from aimaq.demo import build_demo
+        """Build the database (--db) from nothing with the embedded default data and print its summary."""
+        from aimaq.demo import build_demo, highlights, write_outputs
         from aimaq.settings import get_settings
 
-        db_path = (out / "aimaq.duckdb") if out else get_settings().db_path
-        con = build_demo(db_path, seed=seed, out=out, progress=fmt is Format.table)
+        db_path = get_settings().db_path
+        con = build_demo(db_path, seed=seed, progress=fmt is Format.table)
         typer.echo(f"database: {db_path}")
         _print_summary(con, fmt)
-        from aimaq.demo import highlights
-
         figures = highlights(con)
-        if out:
-            from aimaq.demo import write_outputs
-
-            for path in write_outputs(con, out):
-                typer.echo(f"wrote {path}", err=True)
         if fmt is Format.table:
             emit(figures, fmt, title="Обзор и расчёт Aimaq / the review beside Aimaq's figures")
         else:
             emit(figures.with_columns(pl.lit("highlights").alias("section")), fmt)
+        if out:
+            from aimaq.report import build_report
+
+            written = [str(p) for p in write_outputs(con, out)]
+            written += [str(p) for p in build_report(con, out / "review").values()]
+            typer.echo("wrote:\n  " + "\n  ".join(written), err=True)
         con.close()
 
     indicator = typer.Typer(help="The indicator catalogue.", no_args_is_help=True)
