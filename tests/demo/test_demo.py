@@ -23,9 +23,16 @@ def test_demo_cli_twice_gives_the_same_database_and_info_reads_it(demo_db, tmp_p
     stale = duckdb.connect(str(path))  # a database already there is rebuilt from nothing
     stale.execute("CREATE TABLE leftover AS SELECT 1 AS x")
     stale.close()
-    run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "demo", "--format", "csv"],
-                         capture_output=True, text=True)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "demo", "--format", "csv",
+                          "--out", str(out)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+    # what `make demo` leaves for a new user: the results as CSV and the review generated from the database
+    from pypdf import PdfReader
+
+    assert (out / "highlights.csv").read_text(encoding="utf-8").startswith("показатель,обзор,Aimaq")
+    text = "".join(page.extract_text() for page in PdfReader(out / "review" / "review.pdf").pages[:6])
+    assert "Туркестан" in text and "Ұлытау" in text
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "info", "--format", "csv"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
