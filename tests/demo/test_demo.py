@@ -157,3 +157,11 @@ def test_demo_outputs_are_csv_a_spreadsheet_opens(demo_db, tmp_path):
     with paths["rating_2024_published.csv"].open(encoding="utf-8") as fh:
         first = next(csv.DictReader(fh))
     assert (first["city"], first["score"]) == ("Туркестан", "6.43")
+
+
+def test_every_computed_run_names_its_methodology_and_code(demo_db):
+    from aimaq.store.catalogue import runs
+
+    frame = runs(demo_db)
+    assert set(frame["job"]) == {"rating", "standards", "villages", "forecast", "monotowns"}
+    assert frame["spec_sha256"].str.len_chars().min() == 64 and frame["code_version"].null_count() == 0

@@ -69,3 +69,10 @@ def test_flags_lists_kept_but_flagged_figures(db_path):
     # the BNS figures republished in the 2018 boundaries one year early
     assert {r["territory"] for r in flagged if r["period"] == "2017"} == {"город Шымкент", "Туркестанская область"}
     assert all(r["flag"] and r["source"] for r in flagged)
+
+
+def test_unexpected_errors_are_one_line_with_a_debug_switch(db_path, tmp_path):
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a database")
+    run = aimaq(str(broken), "info")
+    assert run.returncode != 0 and run.stderr.startswith("error:") and "Traceback" not in run.stderr

@@ -172,6 +172,14 @@ def register(app: typer.Typer) -> None:
         frame = events(con).with_columns(pl.col("codes_before").list.join("|"), pl.col("codes_after").list.join("|"))
         emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt)
 
+    @app.command("runs")
+    def runs_(fmt: Format = FormatOpt) -> None:
+        """Every computed run of every job with its methodology spec (name, version, SHA-256) and code version."""
+        from aimaq.store.catalogue import runs
+        from aimaq.store.db import connect
+
+        emit(runs(connect(read_only=True)), fmt)
+
     @app.command("flags")
     def flags(source: Optional[str] = typer.Option(None, "--source", help="Part of a source title, e.g. «Региональный»."),
               fmt: Format = FormatOpt) -> None:

@@ -51,6 +51,13 @@ def main() -> None:
     except AimaqError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug or a damaged database: say so briefly; AIMAQ_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("AIMAQ_DEBUG"):
+            raise
+        typer.echo(f"error: unexpected {type(exc).__name__}: {exc}\n(set AIMAQ_DEBUG=1 for the traceback)", err=True)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

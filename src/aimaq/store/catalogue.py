@@ -114,3 +114,24 @@ def indicators(con: duckdb.DuckDBPyConnection, domain: str | None = None) -> pl.
         sql += " WHERE domain = ?"
         params.append(domain)
     return con.execute(sql + " ORDER BY domain, code", params).pl()
+
+
+# Every job records its runs with the methodology spec (name, version, SHA-256) and the code version.
+_RUN_TABLES = {
+    "rating": ("rating_run", "'data ' || data_year || ', spec ' || spec_year", "computed_at"),
+    "standards": ("srs_run", "kind || ' ' || year", "computed_at"),
+    "villages": ("rural_run", "''", "computed_at"),
+    "forecast": ("forecast_run", "kind || ' ' || scenario || ' ' || base_year || '→' || to_year", "created_at"),
+    "monotowns": ("monotown_run", "'year ' || year", "computed_at"),
+}
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """All computed runs of every job, newest first: what methodology and code produced each stored result."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    parts = [f"""SELECT '{job}' AS job, run_id, {what} AS what, spec_name, spec_version, spec_sha256,
+                        code_version, synthetic, {when} AS computed_at FROM {table}"""
+             for job, (table, what, when) in _RUN_TABLES.items() if table in tables]
+    if not parts:
+        return pl.DataFrame()
+    return con.execute(" UNION ALL ".join(parts) + " ORDER BY computed_at DESC, job, run_id DESC").pl()
