@@ -58,7 +58,7 @@ def test_outputs_exist(built):
     out, written = built
     assert set(written) == {"figures", "html", "pdf", "docx"}
     assert (out / "review.html").stat().st_size > 10_000
-    assert len(list((out / "figures").glob("*.png"))) == 5
+    assert len(list((out / "figures").glob("*.png"))) == 7  # + heat-network wear (1.4) and Auyl (Figure 4)
     assert (out / "fonts" / "DejaVuSerif.ttf").exists() and (out / "fonts" / "LICENSE.txt").exists()
 
 
@@ -121,7 +121,7 @@ def test_html_figures_on_disk_and_fonts(built):
     html = (out / "review.html").read_text(encoding="utf-8")
     parser = _Images()
     parser.feed(html)
-    assert len(parser.src) == 5
+    assert len(parser.src) == 7
     for src in parser.src:
         assert (out / src).is_file(), src
     assert '@font-face { font-family: "DejaVu Serif"; src: url("fonts/DejaVuSerif.ttf")' in html

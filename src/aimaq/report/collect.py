@@ -32,6 +32,14 @@ class ReviewData:
     forecast: dict[str, Any] | None  # run, national, regional, comparison, pyramid
     flags: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    # added with the monotown and programme jobs (empty frames / None when the database lacks them)
+    kosshy: pl.DataFrame | None = None  # Table 1: indicator, name_ru (indicator), unit, period, value, flag
+    monotowns: pl.DataFrame | None = None  # list_monotowns(con)
+    monotown_classes: pl.DataFrame | None = None  # show_monotown(con)
+    monotown_review: pl.DataFrame | None = None  # the review's section 1.4 observations (kato, name_ru, …)
+    kpis: pl.DataFrame | None = None  # programme_kpis(con)
+    diploma_shares: pl.DataFrame | None = None  # diploma_summary(con, "sphere")
+    auyl: pl.DataFrame | None = None  # auyl_summary(con)
 
 
 def _names(con) -> pl.DataFrame:
@@ -48,6 +56,16 @@ def review_observations(con: duckdb.DuckDBPyConnection, indicators: list[str]) -
         WHERE s.publisher = ? AND o.indicator IN ({marks})
         ORDER BY o.indicator, o.kato, o.period, o.breakdown""", [REVIEW_PUBLISHER, *indicators]).pl()
     return frame.join(_names(con), on="kato", how="left")
+
+
+def review_place_observations(con: duckdb.DuckDBPyConnection, place_prefix: str) -> pl.DataFrame:
+    """The review's published figures whose place in the review starts with `place_prefix` (latest revisions)."""
+    frame = con.execute("""
+        SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, s.place, s.source_id
+        FROM observation_latest o JOIN source s USING (source_id)
+        WHERE s.publisher = ? AND s.place LIKE ? || '%'
+        ORDER BY s.source_id, o.indicator, o.kato, o.period, o.breakdown""", [REVIEW_PUBLISHER, place_prefix]).pl()
+    return frame.join(_names(con), on="kato", how="left", maintain_order="left")
 
 
 def _breakdown(frame: pl.DataFrame, key: str) -> pl.Expr:
@@ -119,10 +137,60 @@ def collect(con: duckdb.DuckDBPyConnection, year: int = 2024) -> ReviewData:
         WHERE o.flag IS NOT NULL AND o.flag <> ''
         ORDER BY s.publisher = ? DESC, s.title, s.place, o.indicator, o.kato, o.period""", [REVIEW_PUBLISHER]).pl().join(
         _names(con), on="kato", how="left", maintain_order="left")
-    return ReviewData(year=year, events=events(con), new_regions=new_regions, rating=rating,
+    data = ReviewData(year=year, events=events(con), new_regions=new_regions, rating=rating,
                       rating_summary=summary, riskmap=riskmap, coverage_published=coverage_published,
                       coverage_computed=coverage_computed, coverage_country=coverage_country, villages=villages,
                       diploma_spheres=spheres, diploma_regions=regions, forecast=forecast, flags=flags, notes=notes)
+    _programmes_and_monotowns(con, data)
+    return data
+
+
+def _shipped_order(name: str) -> pl.DataFrame:
+    """indicator → its first row in the shipped review CSV (the order of the review's table)."""
+    from aimaq.ingest.shipped import data_path
+
+    try:
+        codes = pl.read_csv(data_path("review", name), infer_schema_length=None)["indicator"].to_list()
+    except (OSError, AimaqError):
+        codes = []
+    order = list(dict.fromkeys(codes))
+    return pl.DataFrame({"indicator": order, "order": list(range(len(order)))},
+                        schema={"indicator": pl.Utf8, "order": pl.Int64})
+
+
+def _try(notes: list[str], what: str, fn, *args):
+    try:
+        return fn(*args)
+    except AimaqError as exc:
+        notes.append(f"{what}: {exc}")
+        return None
+
+
+def _programmes_and_monotowns(con: duckdb.DuckDBPyConnection, data: ReviewData) -> None:
+    """Table 1 (Kosshy), the monotown registry and classification, the review's section 1.4 figures, programme
+    KPIs, the Diploma shares and the Auyl summary — each optional (a missing part becomes a note)."""
+    from aimaq.monotowns import list_monotowns, show_monotown
+    from aimaq.programmes import auyl_summary, diploma_summary, programme_kpis
+
+    notes = data.notes
+    kosshy = review_place_observations(con, "Таблица 1 (раздел 1.2)")
+    if kosshy.height:
+        cat = con.execute("SELECT code AS indicator, name_ru AS indicator_ru, unit FROM indicator").pl()
+        kosshy = kosshy.join(cat, on="indicator", how="left").with_columns(
+            row_label=pl.col("place").str.extract(r"строка «(.*?)»"))
+        data.kosshy = kosshy.join(_shipped_order("table1_kosshy.csv"), on="indicator", how="left").sort(
+            "order", "period", nulls_last=True)
+    else:
+        notes.append("таблица 1 (Косшы): опубликованные значения в базе отсутствуют")
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'monotown'").fetchone()[0]:
+        data.monotowns = _try(notes, "моногорода", list_monotowns, con)
+        data.monotown_classes = _try(notes, "классификация моногородов", show_monotown, con)
+    else:
+        notes.append("моногорода: реестр в базе отсутствует")
+    data.monotown_review = review_place_observations(con, "Раздел 1.4")
+    data.kpis = _try(notes, "показатели программ", programme_kpis, con)
+    data.diploma_shares = _try(notes, "«С Дипломом в село», доли", diploma_summary, con, "sphere")
+    data.auyl = _try(notes, "«Ауыл – Ел бесігі»", auyl_summary, con)
 
 
 def _forecast(con, notes: list[str]) -> dict[str, Any] | None:

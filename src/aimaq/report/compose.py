@@ -6,6 +6,8 @@ from __future__ import annotations
 import polars as pl
 
 from aimaq.report.collect import ReviewData
+from aimaq.report.compose_more import (auyl_blocks, conclusions_section, diploma_blocks, kosshy_blocks,
+                                       monotowns_section, russian_numbers, rural_kpi_section, targets_section)
 from aimaq.report.model import SYNTHETIC_LABEL, Document, Figure, Paragraph, Section, Table
 from aimaq.report.numbers import fmt_int, fmt_num, fmt_pct, fmt_smart, join_names, plural
 
@@ -17,10 +19,10 @@ NATIONAL = "000000000"
 
 def compose(data: ReviewData) -> Document:
     sections = [Section("1", "Анализ реализации государственной политики", level=1),
-                territory_section(data), rating_section(data), rural_section(data), diploma_section(data),
-                standards_section(data),
+                territory_section(data), rating_section(data), monotowns_section(data), rural_kpi_section(data),
+                rural_section(data), diploma_section(data), standards_section(data),
                 Section("2", "Краткосрочные и долгосрочные прогнозы", level=1),
-                forecast_section(data), flags_annex(data)]
+                forecast_section(data), targets_section(data), conclusions_section(data), flags_annex(data)]
     doc = Document(title="Региональный прогресс: ключевые успехи за три года",
                    subtitle=f"Аналитический обзор, сформированный Aimaq из базы данных ({data.year})",
                    year=data.year, sections=sections, notes=list(data.notes))
@@ -48,6 +50,8 @@ def territory_section(data: ReviewData) -> Section:
                 [[d.strftime("%d.%m.%Y"), _EVENT_KINDS.get(k, k), t]
                  for d, k, t in ev.select("date", "kind", "description_ru").iter_rows()],
                 source="реестр территорий Aimaq (указы, " + REVIEW + ", раздел 1.2)", align=["l", "l", "l"]))
+    for block in kosshy_blocks(data):
+        s.add(block)
     nr = data.new_regions
     names = dict(nr.select("kato", "name_ru").unique().iter_rows())
     katos = sorted(names, key=lambda k: names[k])
@@ -160,7 +164,9 @@ def rating_section(data: ReviewData) -> Section:
 
 
 def rural_section(data: ReviewData) -> Section:
-    s = Section("1.5–1.6", "Развитие сельских территорий: сёла с потенциалом развития (проект «Ауыл – Ел бесігі»)")
+    s = Section("1.6", "Проект «Ауыл – Ел бесігі»: сёла с потенциалом развития")
+    for block in auyl_blocks(data):
+        s.add(block)
     v = data.villages
     if v is None or v.is_empty():
         s.add(Paragraph("Классификация сёл в базе данных отсутствует.", "note"))
@@ -228,6 +234,8 @@ def diploma_section(data: ReviewData) -> Section:
     s.add(Table("5", "Количество специалистов, получивших подъёмные пособия, в разрезе регионов",
                 ["Регион"] + ryears + ["Итого"], rows,
                 source=REVIEW + ", таблица 5 (Министерство национальной экономики РК)", total_rows=1))
+    for block in diploma_blocks(data):
+        s.add(block)
     return s
 
 
@@ -371,7 +379,7 @@ def forecast_section(data: ReviewData) -> Section:
                 rv_s, av_s = fmt_num(rv / 1e6, 2) + " млн", fmt_num(av / 1e6, 2) + " млн"
             else:
                 rv_s, av_s = fmt_pct(100 * rv), fmt_pct(100 * av)
-            rows.append([label, rv_s, av_s, why])
+            rows.append([label, rv_s, av_s, russian_numbers(why)])
         s.add(Table("8", "Прогноз Aimaq и прогноз обзора", ["Показатель", "Обзор", "Aimaq", "Причины расхождения"],
                     rows, source=f"{REVIEW}, раздел 2.1; {src}", synthetic=syn, align=["l", "r", "r", "l"]))
     pyr = f["pyramid"]

@@ -62,11 +62,13 @@ def _bars(plt, fig: Figure):
     labels, values = d["labels"][::-1], d["values"][::-1]
     f, ax = plt.subplots(figsize=(7, 0.22 * len(labels) + 1))
     ax.barh(labels, values, color="#2b6ca3")
+    decimals = d.get("decimals", 2)
     for i, v in enumerate(values):
-        ax.text(v + 0.05, i, fmt_num(v, 2), va="center", fontsize=7)
+        ax.text(v + 0.05, i, fmt_num(v, decimals), va="center", fontsize=7)
     if d.get("mean") is not None:
         ax.axvline(d["mean"], color="#b00020", lw=1, ls="--")
-        ax.text(d["mean"], len(labels) - 0.3, f"средний {fmt_num(d['mean'], 2)}", color="#b00020", fontsize=7)
+        ax.text(d["mean"], len(labels) - 0.3, f"{d.get('mean_label', 'средний')} {fmt_num(d['mean'], decimals)}",
+                color="#b00020", fontsize=7)
     ax.set_xlabel(d.get("xlabel", ""))
     ax.xaxis.set_major_formatter(_comma(0))
     return f
@@ -99,6 +101,31 @@ def _grouped(plt, fig: Figure):
         ax.set_ylabel(d.get("ylabel", ""))
         ax.yaxis.set_major_formatter(_comma(0))
     ax.legend(frameon=False, fontsize=8, loc="lower right" if horizontal else "best")
+    return f
+
+
+def _bars_line(plt, fig: Figure):
+    """Bars (left axis) and a line with markers (right axis) over the same categories."""
+    d = fig.data
+    cats = d["categories"]
+    f, ax = plt.subplots(figsize=(7, 3.5))
+    bars = ax.bar(cats, d["bars"], color="#2b6ca3", label=d.get("bars_label", ""))
+    for b, v in zip(bars, d["bars"]):
+        ax.text(b.get_x() + b.get_width() / 2, v, fmt_num(v, 1), ha="center", va="bottom", fontsize=7)
+    ax.set_ylabel(d.get("bars_label", ""))
+    ax.yaxis.set_major_formatter(_comma(0))
+    ax2 = ax.twinx()
+    ax2.plot(cats, d["line"], color="#d9822b", marker="o", label=d.get("line_label", ""))
+    for x, v in zip(cats, d["line"]):
+        ax2.annotate(fmt_num(v, 0), (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7,
+                     color="#d9822b")
+    ax2.set_ylabel(d.get("line_label", ""))
+    ax2.set_ylim(0, max(d["line"]) * 1.25)
+    ax2.yaxis.set_major_formatter(_comma(0))
+    ax2.spines["right"].set_visible(True)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, frameon=False, fontsize=8, loc="upper right")
     return f
 
 
@@ -144,4 +171,4 @@ def _comma_abs():
     return FuncFormatter(lambda v, _pos: fmt_num(abs(v), 0))
 
 
-_KINDS = {"bars": _bars, "grouped_bars": _grouped, "band": _band, "pyramid": _pyramid}
+_KINDS = {"bars_line": _bars_line, "bars": _bars, "grouped_bars": _grouped, "band": _band, "pyramid": _pyramid}

@@ -96,7 +96,7 @@ def render_docx(doc: Document, out: Path) -> Path:
 
     for section in doc.sections:
         if section.level == 1:
-            title = section.title if section.number == "П" else f"Глава {section.number}. {section.title}"
+            title = section.title if not section.number.isdigit() else f"Глава {section.number}. {section.title}"
             d.add_heading(title, level=1)
         else:
             d.add_heading(f"{section.number}. {section.title}", level=2)
