@@ -140,7 +140,8 @@ def test_every_table_and_figure_names_its_source(demo_db):
         assert b.source, b.caption
     synthetic = {b.number for b in blocks if b.synthetic}
     # the risk map (synthetic survey), villages, computed coverage and its figure are synthetic; Table 2 is not
-    assert {"3", "1.6", "6", "7"} <= synthetic
+    assert {"3", "1.6", "6", "7", "1.4.5"} <= synthetic
+    assert not {"1", "1.4.3", "1.5.1", "2.4", "1.7.2", "1.6.2"} & synthetic
     assert "2" not in synthetic and "4" not in synthetic and "5" not in synthetic
     from aimaq.report.render import html_text
 
@@ -208,3 +209,98 @@ def _cli(tmp_path):
     bad = CliRunner().invoke(app, ["report", "build", "--out", str(tmp_path / "x"), "--format-doc", "odt"])
     assert bad.exit_code != 0 and isinstance(bad.exception, AimaqError)
     assert not (tmp_path / "x").exists()
+
+
+# --- sections added with the monotown and programme jobs ------------------------------------------------------
+
+
+def _docx_table(d, first_header: list[str]):
+    hits = [t for t in d.tables if [c.text for c in t.rows[0].cells][:len(first_header)] == first_header]
+    assert len(hits) == 1, first_header
+    return [[c.text for c in r.cells] for r in hits[0].rows]
+
+
+def _pdf_text(out) -> str:
+    reader = pypdf.PdfReader(out / "review.pdf")
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages).replace(NBSP, " "))
+
+
+def test_pdf_monotowns_and_conclusions(built):
+    out, _ = built
+    text = _pdf_text(out)
+    assert "Развитие моногородов" in text and "Курчатов" in text
+    # Table 1.4.3: the review's published heat-network wear, highest first, and the published mean 59
+    assert re.search(r"Экибастуз 91 Степногорск 80,7", text)
+    assert re.search(r"Средний износ по моногородам 59", text)
+    assert "В перечень моногородов 2023 года входят 20 городов: добывающая промышленность — 15; " \
+           "обрабатывающая промышленность — 4; научно-промышленный центр — 1." in text
+    assert "выбыли 7 городов: Аркалык, Жанатас, Жезказган, Каратау, Сарань, Серебрянск и Текели" in text
+    # the anchor projects: sectors sum to 55, the review says 45
+    assert "Сумма по отраслям (12 + 11 + 11 + 7 + 6 + 8 = 55) не совпадает с итогом" in text
+    assert re.search(r"Сумма по отраслям 55 Итого по обзору 45 ⚑", text)
+    # conclusions are built from the database
+    assert "Обеспеченность по Системе региональных стандартов выросла с 62,5% в 2022 году до 64,7% в 2023 году " \
+           "(+2,2 п.п.)" in text
+    assert "Средний балл рейтинга качества жизни в городах вырос с 4,61 до 5,56 (+21%)" in text
+    assert re.search(r"21,\d\d млн чел\. против 21,50 млн в обзоре", text)
+    # Table 8 reasons: decimal commas and a typographic minus, no English decimal points
+    assert "естественный прирост +14,4%, внутренняя миграция −1,2%" in text
+    assert "+14.4%" not in text and "75.09" not in text and "75,09" in text
+
+
+def test_docx_kosshy_kpis_targets(built):
+    out, _ = built
+    d = docx.Document(out / "review.docx")
+    t1 = _docx_table(d, ["Показатели", "2021 год", "2022 год", "2023 год"])
+    assert t1[1] == ["Численность населения (тыс. чел.)", "49,4", "52,2", "55,8"]
+    assert t1[2][1:] == [f"8{NBSP}819,5", f"9{NBSP}117,6", f"11{NBSP}911,3"]
+    assert t1[4][1:] == [f"20{NBSP}850", f"31{NBSP}717", f"45{NBSP}661"]
+    assert len(t1) == 7  # the six rows of the review's Table 1
+    kpi = _docx_table(d, ["Показатель", "План 2023", "Факт 2023"])
+    assert kpi[0][3:] == ["Отклонение, п.п.", "Итог", "Цель 2025", "Цель 2026", "Цель 2027"]
+    water = next(r for r in kpi if "водоснабжения" in r[0])
+    assert water[1:] == ["95,1", "96,5", "+1,4", "✓ достигнут", "–", "–", "100"]
+    internet = next(r for r in kpi if "Интернет" in r[0])
+    assert internet[1:] == ["92,7", "93,2", "+0,5", "✓ достигнут", "94,7", "96", "97"]
+    roads = next(r for r in kpi if "дорог" in r[0])
+    assert roads[1:3] == ["86", "87"] and roads[-3:] == ["88", "90", "95"]
+    tg = _docx_table(d, ["Показатель", "Ед. изм.", "Программа"])
+    by = {r[0]: r[3:] for r in tg[1:]}
+    assert by["Доля сельского населения с доходами ниже прожиточного минимума"] == ["6,3", "6", "5,8"]
+    assert by["Уровень безработицы"] == ["4,5", "4,3", "4,2"]
+    assert by["Рост инвестиций в основной капитал приграничных районов"] == ["59", "70", "80"]
+    assert by["Численность населения приграничных территорий"] == ["–", "–", "4"]
+    # Diploma shares: recomputed beside published, only health differs (mixed bases)
+    sh = _docx_table(d, ["Сфера", "Человек", "Доля (пересчёт), %"])
+    health = next(r for r in sh if r[0] == "Здравоохранение")
+    assert health[1:] == [f"9{NBSP}779", "21,8", "21,7", "−0,1", "⚑"]
+    assert [r for r in sh[1:-1] if r[-1]] == [health]
+    assert sh[-1][:3] == ["Итого", f"44{NBSP}939", "100,0"]
+    # Auyl: spheres, the recomputed total and the financing
+    au = _docx_table(d, ["Сфера", "2019–2023", "2024 (план)"])
+    assert au[-3:] == [["Всего проектов", f"5{NBSP}414", f"1{NBSP}400"], ["Финансирование, млрд тенге", "563,2", "178,9"],
+                       ["Охват СНП", f"1{NBSP}800", "500"]]
+    # monotown classification is labelled synthetic, 20 towns
+    cls = _docx_table(d, ["Место", "Город", "Специализация"])
+    assert len(cls) == 21 and {r[4] for r in cls[1:]} <= {"высокий", "средний", "низкий"}
+    caps = [p.text for p in d.paragraphs if p.text.startswith("Таблица 1.4.5")]
+    assert caps and SYNTHETIC_LABEL in caps[0]
+
+
+def test_monotown_wear_follows_the_data(demo_db, tmp_path):
+    """A changed published wear value moves the town in Table 1.4.3 and the sentence."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        ridder = con.execute("SELECT kato FROM monotown WHERE name_ru = 'Риддер'").fetchone()[0]
+        n = con.execute("UPDATE observation SET value = 95.5 WHERE kato = ? AND indicator = 'network_wear_pct' "
+                        "AND period = '2024'", [ridder]).fetchone()[0]
+        assert n == 1
+        doc = build_document(con)
+    finally:
+        con.close()
+    t = next(t for t in doc.tables() if t.number == "1.4.3")
+    assert t.rows[0] == ["Риддер", "95,5"] and t.rows[1] == ["Экибастуз", "91"]
+    text = " ".join(b.text for s in doc.sections for b in s.blocks if isinstance(b, Paragraph))
+    assert "Наиболее изношены тепловые сети в городах Риддер (95,5%), Экибастуз (91%) и Степногорск (80,7%)." in text
