@@ -141,7 +141,7 @@ def _wear(s: Section, rv: pl.DataFrame, listed: pl.DataFrame) -> None:
                 total_rows=1 if m is not None else 0))
     s.add(Figure("1.4", "Износ тепловых сетей в моногородах, %", "bars",
                  {"labels": [r[0] for r in rows[:towns.height]], "values": towns["value"].to_list(),
-                  "xlabel": "износ, %", "mean": m, "mean_label": "средний", "decimals": 1},
+                  "xlabel": "износ, %", "mean": m, "mean_label": "средний", "decimals": "smart"},
                  source=REVIEW + ", раздел 1.4"))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aimaq.errors import ComputationError
 from aimaq.report.model import SYNTHETIC_LABEL, Document, Figure
-from aimaq.report.numbers import fmt_num
+from aimaq.report.numbers import fmt_num, fmt_smart
 
 FONTS = Path(__file__).parent / "fonts"
 _SETUP = False
@@ -62,12 +62,13 @@ def _bars(plt, fig: Figure):
     labels, values = d["labels"][::-1], d["values"][::-1]
     f, ax = plt.subplots(figsize=(7, 0.22 * len(labels) + 1))
     ax.barh(labels, values, color="#2b6ca3")
-    decimals = d.get("decimals", 2)
+    decimals = d.get("decimals", 2)  # "smart": as many as the value needs (91; 80,7)
+    num = (lambda v: fmt_smart(v, 1)) if decimals == "smart" else (lambda v: fmt_num(v, decimals))
     for i, v in enumerate(values):
-        ax.text(v + 0.05, i, fmt_num(v, decimals), va="center", fontsize=7)
+        ax.text(v + 0.05, i, num(v), va="center", fontsize=7)
     if d.get("mean") is not None:
         ax.axvline(d["mean"], color="#b00020", lw=1, ls="--")
-        ax.text(d["mean"], len(labels) - 0.3, f"{d.get('mean_label', 'средний')} {fmt_num(d['mean'], decimals)}",
+        ax.text(d["mean"], len(labels) - 0.3, f"{d.get('mean_label', 'средний')} {num(d['mean'])}",
                 color="#b00020", fontsize=7)
     ax.set_xlabel(d.get("xlabel", ""))
     ax.xaxis.set_major_formatter(_comma(0))
