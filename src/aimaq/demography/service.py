@@ -193,10 +193,9 @@ def _comparison(k, summary: pl.DataFrame, spec: dict, det) -> pl.DataFrame:
     p0 = get(NATIONAL_CODE, base)["population"][0]
     ni = (comp["births"] - comp["deaths"]).sum()
     rows.append(("population_total", f"Население на 1 января {y}", c["population_total"], p, p - c["population_total"],
-                 f"база 1.01.{base}: {p0 / 1e6:.2f} млн; {base}–{y}: естественный прирост {ni / 1e3:+,.0f} тыс. "
+                 f"база 1.01.{base}: {p0 / 1e6:.2f} млн; {base}–{y}: естественный прирост {_thousands(ni)} тыс. "
                  f"(рождаемость WPP 2024, смертность при e0 {spec['national']['e0_both_2023']}), внешняя миграция "
-                 f"{comp['international'].sum() / 1e3:+,.0f} тыс. (WPP 2024, около нуля); метод обзора не описан"
-                 .replace(",", " ")))
+                 f"{_thousands(comp['international'].sum())} тыс. (WPP 2024, около нуля); метод обзора не описан"))
     u = get(NATIONAL_CODE, y)["urban_share"][0]
     lo, hi = c["urban_share"]
     rows.append(("urban_share", f"Доля городского населения, {y}", (lo + hi) / 2, u, u - (lo + hi) / 2,
@@ -340,3 +339,8 @@ def calibrate_migration_level(sigmas=(0.0, 0.06, 0.08, 0.10, 0.11, 0.12, 0.13, 0
             "mean_width80_pct": float(((b["upper80"] - b["lower80"]) / b["projected"]).mean() * 100),
         })
     return pl.DataFrame(rows)
+
+
+def _thousands(persons: float) -> str:
+    """Signed thousands with a space between digit groups (+1 234): only the number, never the sentence's commas."""
+    return f"{persons / 1e3:+,.0f}".replace(",", " ")

@@ -458,9 +458,7 @@ _NUMBER = re.compile(r"(?<![\w.,])([+-]?)(\d{1,3}(?: \d{3})+|\d+)(?:\.(\d+))?(?!
 
 def russian_numbers(text: str) -> str:
     """Reformat the numbers of a stored English-style sentence the Russian way: «+14.4%» → «+14,4%», «-0.3%» →
-    «−0,3%», «1 912» → «1 912» (no-break space); dates such as «1.01.2023» and codes such as «A7» stay as they are.
-    Two spaces where the forecast job replaced a comma by a space become «, » again."""
-    text = re.sub(r"(?<=\S) {2}(?=\S)", ", ", text)
+    «−0,3%», «1 912» → «1 912» (no-break space); dates such as «1.01.2023» and codes such as «A7» stay as they are."""
 
     def one(m: re.Match) -> str:
         sign, whole, frac = m.group(1), m.group(2), m.group(3)
