@@ -99,15 +99,17 @@ def test_respondents_wide_keeps_raw_answers_and_weights(spec):
 
 
 def test_respondents_wide_rejects_bad_weights_and_duplicates():
-    with pytest.raises(ValidationFailed, match="weight"):
-        C.respondents_wide(RESP.with_columns(pl.when(pl.col("respondent_id") == 1).then(0.0)
-                                             .otherwise(pl.col("weight")).alias("weight")), ["s1", "s2"])
+    def problems(frame) -> str:
+        with pytest.raises(ValidationFailed) as err:
+            C.respondents_wide(frame, ["s1", "s2"])
+        return err.value.details()
+
+    assert "weight" in problems(RESP.with_columns(pl.when(pl.col("respondent_id") == 1).then(0.0)
+                                                 .otherwise(pl.col("weight")).alias("weight")))
     two_weights = RESP.with_columns(pl.when((pl.col("respondent_id") == 1) & (pl.col("item") == "s2")).then(5.0)
                                     .otherwise(pl.col("weight")).alias("weight"))
-    with pytest.raises(ValidationFailed, match="respondent 1"):
-        C.respondents_wide(two_weights, ["s1", "s2"])
-    with pytest.raises(ValidationFailed, match="answers s1 2 times"):
-        C.respondents_wide(pl.concat([RESP, RESP.head(1)]), ["s1", "s2"])
+    assert "respondent 1" in problems(two_weights)
+    assert "answers s1 2 times" in problems(pl.concat([RESP, RESP.head(1)]))
 
 
 # City X's s1: respondent 1 (weight 9) answers 10, respondent 2 (weight 1) answers 0; weighted mean 9, plain mean 5.
