@@ -128,7 +128,6 @@ def register(app: typer.Typer) -> None:
                    dry_run: bool = typer.Option(False, "--dry-run"), edition: str = EditionOpt) -> None:
         """Import a facility inventory (CSV/XLSX: kato, facility, lat, lon, name, capacity, wear_pct, condition,
         year_built); all rows or none."""
-        import sys
 
         from aimaq.standards import service
 

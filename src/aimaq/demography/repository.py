@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 
 import duckdb
 import polars as pl
 
 import aimaq
+from aimaq.store.provenance import spec_sha256
 from aimaq.demography.service import ForecastResult
 from aimaq.errors import AimaqError
 from aimaq.store.db import transaction
@@ -24,11 +24,6 @@ class NoForecastRun(AimaqError):
     """No saved forecast run matches the request."""
 
     exit_code = 6
-
-
-def spec_sha256(spec: dict) -> str:
-    """sha256 of the spec as canonical JSON (sorted keys), so a dict and its YAML file hash alike."""
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Optional
@@ -12,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimaq.errors import SpecError
+from aimaq.store.provenance import spec_sha256
 
 
 class _Strict(BaseModel):
@@ -103,7 +102,7 @@ def load_criteria(edition: str | Path = "2025") -> Criteria:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(f"cannot read {path}: {exc}") from exc
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    digest = spec_sha256(data)
     try:
         return Criteria(**data, sha256=digest)
     except ValidationError as exc:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Optional
@@ -13,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimaq.errors import SpecError
+from aimaq.store.provenance import spec_sha256
 
 SPEC_PACKAGE = "aimaq.specs"
 SPEC_FOLDER = "standards"
@@ -163,7 +162,7 @@ def load_catalogue(edition: str | Path = "2023") -> Catalogue:
         shipped = sorted(p.stem.removeprefix("catalogue_") for p in _spec_dir().glob("catalogue_*.yaml"))
         raise SpecError(f"no catalogue edition {edition!r}; shipped editions: {', '.join(shipped)}")
     data = _resolve(path)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    digest = spec_sha256(data)
     try:
         return Catalogue(**data, sha256=digest)
     except ValidationError as exc:
