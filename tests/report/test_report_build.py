@@ -186,7 +186,6 @@ def test_sentences_follow_the_data(demo_db, tmp_path):
 
 def test_cli_register_builds_selected_formats(demo_db, tmp_path):
     import aimaq.settings
-    from aimaq.cli.report import register
 
     saved = aimaq.settings._current
     aimaq.settings.configure(demo_db)

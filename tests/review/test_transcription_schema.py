@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from test_transcription_helpers import DATA, OBS_COLUMNS, OBS_FILES, SHARED, bd, header, read
+from test_transcription_helpers import OBS_COLUMNS, OBS_FILES, SHARED, bd, header, read
 
 UNITS = {"pct", "points", "persons", "thousand_persons", "million_persons", "mln_kzt", "bn_kzt", "trn_kzt", "units", "km",
          "years", "children_per_woman", "ratio", "times", "thousand_units", "rank", "mrp",
