@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         publisher: str = typer.Option("пользователь", "--publisher", help="Publisher of the source."),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Import observations; validates the whole file first and writes nothing if any row fails."""
+        """Импорт данных / Import observations: the whole file is checked first; nothing is written if a row fails."""
         from aimaq.errors import ValidationFailed
         from aimaq.ingest.service import import_file
         from aimaq.store.db import connect
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("info")
     def info(fmt: Format = FormatOpt) -> None:
-        """Summary of an existing database."""
+        """Сводка по базе / Summary of an existing database."""
         from aimaq.settings import get_settings
         from aimaq.store.db import connect
 
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(2023, "--seed", help="Seed of the synthetic data."),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Build the database (--db) from nothing with the embedded default data and print its summary."""
+        """Демонстрация / Build the database (--db) from nothing with the embedded data and print its summary."""
         from aimaq.demo import build_demo, highlights, write_outputs
         from aimaq.settings import get_settings
 
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             typer.echo("wrote:\n  " + "\n  ".join(written), err=True)
         con.close()
 
-    indicator = typer.Typer(help="The indicator catalogue.", no_args_is_help=True)
+    indicator = typer.Typer(help="Справочник показателей / The indicator catalogue.", no_args_is_help=True)
     app.add_typer(indicator, name="indicator")
 
     @indicator.command("list")
@@ -118,8 +118,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("init")
     def init(fmt: Format = FormatOpt) -> None:
-        """Create a new database for real work: registry, national statistics, real places, the review's
-        figures — nothing synthetic. Never touches an existing file."""
+        """Новая база для работы / A new database for real work: registry, national statistics, real places,
+        the review's figures — nothing synthetic. Never touches an existing file."""
         from aimaq.demo import init_database
         from aimaq.settings import get_settings
 
@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         _print_summary(con, fmt)
         con.close()
 
-    territory = typer.Typer(help="The territorial registry.", no_args_is_help=True)
+    territory = typer.Typer(help="Административно-территориальное деление / The territorial registry.", no_args_is_help=True)
     app.add_typer(territory, name="territory")
 
     @territory.command("resolve")
@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("runs")
     def runs_(fmt: Format = FormatOpt) -> None:
-        """Every computed run of every job with its methodology spec (name, version, SHA-256) and code version."""
+        """Расчёты и методики / Every computed run with its methodology spec (name, version, SHA-256) and code."""
         from aimaq.store.catalogue import runs
         from aimaq.store.db import connect
 
@@ -183,7 +183,7 @@ def register(app: typer.Typer) -> None:
     @app.command("flags")
     def flags(source: Optional[str] = typer.Option(None, "--source", help="Part of a source title, e.g. «Региональный»."),
               fmt: Format = FormatOpt) -> None:
-        """Published figures kept as published but flagged: where a source contradicts itself or is implausible."""
+        """Несоответствия в источниках / Published figures kept as published but flagged as inconsistent."""
         from aimaq.store.db import connect
 
         con = connect(read_only=True)
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
                as_of_import: Optional[int] = typer.Option(None, "--as-of-import",
                                                           help="Read the database as it stood after this import."),
                fmt: Format = FormatOpt) -> None:
-        """An indicator by territory and period (latest revisions), optionally on the boundaries of a chosen year."""
+        """Ряд показателя / An indicator by territory and period, optionally on the boundaries of a chosen year."""
         from aimaq.store.db import connect
         from aimaq.territory.boundaries import series_on_boundaries
 

@@ -14,7 +14,8 @@ from aimaq.errors import AimaqError, ValidationFailed
 
 app = typer.Typer(
     name="aimaq",
-    help="Aimaq: monitoring and analysis of regional development (Kazakhstan by default).",
+    help="Aimaq — мониторинг и анализ регионального развития / Aimaq — аймақтық дамуды бақылау және талдау / "
+         "monitoring and analysis of regional development.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
