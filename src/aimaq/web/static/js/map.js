@@ -21,6 +21,7 @@
   map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("Границы: Aimaq (упрощённые, не юридические)");
   map.setView([48.0, 67.0], 4.5);
+  window.aimaqMap = map;  // for the browser tests and the console
 
   var regionsLayer = null, selectedOutline = null, settlementsLayer = null;
   var regionFeatures = {};
@@ -82,7 +83,7 @@
           layer.on("click", function () { $("region").value = p.kato; selectRegion(p.kato); });
         }
       }).addTo(map);
-      map.fitBounds(regionsLayer.getBounds());
+      map.fitBounds(regionsLayer.getBounds(), {animate: false});
       var select = $("region");
       fc.features.slice().sort(function (a, b) {
         return a.properties.name_ru.localeCompare(b.properties.name_ru, "ru");
@@ -105,7 +106,7 @@
     if (f) {
       selectedOutline = L.geoJSON(f, {style: {color: "#1f4e79", weight: 3, fill: false}, interactive: false})
         .addTo(map);
-      map.fitBounds(selectedOutline.getBounds(), {padding: [20, 20]});
+      map.fitBounds(selectedOutline.getBounds(), {padding: [20, 20], animate: false});
     }
     var year = $("year").value;
     status("Загрузка населённых пунктов…");
