@@ -165,3 +165,24 @@ def test_page_and_vendored_leaflet(client):
     assert js.status_code == 200 and "Leaflet 1.9.4" in js.text
     assert client.get("/static/vendor/leaflet/leaflet.css").status_code == 200
     assert client.get("/static/js/map.js").status_code == 200
+
+
+def test_a_result_not_computed_yet_is_409_not_a_write(demo_db, tmp_path):
+    """The server is read-only: where a service would compute and store a missing coverage run, the API says
+    which CLI command computes it instead of failing with a database error."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from aimaq.store.db import connect
+    from aimaq.web import create_app
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, copy)
+    con = connect(copy)
+    con.execute("DELETE FROM srs_run WHERE kind = 'coverage' AND year = 2022")
+    con.close()
+    with TestClient(create_app(copy)) as c:
+        r = c.get("/api/standards/coverage", params={"year": 2022})
+        assert r.status_code == 409 and "aimaq standards compute" in r.json()["detail"]
+        assert c.get("/api/standards/coverage", params={"year": 2023}).status_code == 200

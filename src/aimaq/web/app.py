@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import polars as pl
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -77,6 +78,15 @@ def create_app(db_path: str | Path) -> FastAPI:
 
         status = 404 if isinstance(exc, (NotFound, NoForecastRun)) else 422
         return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+    @app.exception_handler(duckdb.Error)
+    async def _database(request: Request, exc: duckdb.Error):
+        # the web is read-only: a service that would compute and store a missing result cannot; say what to run
+        if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
+            return JSONResponse(status_code=409, content={
+                "detail": "this result is not computed yet and the web server opens the database read-only; "
+                          "compute it with the CLI first (e.g. `aimaq standards compute --year YEAR`)"})
+        return JSONResponse(status_code=500, content={"detail": f"database error: {exc}"})
 
     # --- territories ---------------------------------------------------------------------------------------
     @app.get("/api/territories", tags=["territory"], summary="Территории (регионы, районы, округа, СНП)")
