@@ -4,6 +4,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,4 +83,4 @@ def test_map_region_markers_and_panel(server, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000
     keep = os.environ.get("AIMAQ_WEB_SCREENSHOT")
     if keep:
-        open(keep, "wb").write(data)
+        Path(keep).write_bytes(data)

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import duckdb
 import polars as pl
@@ -43,25 +43,30 @@ def payload(frame: pl.DataFrame, **extra) -> dict:
     return {"synthetic": _synthetic(frame), **extra, "count": frame.height, "rows": records(frame)}
 
 
+def _connection(request: Request):
+    """One read-only connection per request, closed when the response has been sent."""
+    from aimaq.store.db import connect
+
+    con = connect(request.app.state.db_path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+Con = Annotated[duckdb.DuckDBPyConnection, Depends(_connection)]
+
+
 class NotFound(AimaqError):
     """A resource the database does not hold (no run, no classification)."""
 
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The app over the database at `db_path` (opened read-only per request)."""
-    from aimaq.store.db import connect
-
     db_path = str(db_path)
     app = FastAPI(title="Aimaq", description="Мониторинг регионального развития Казахстана: REST API и цифровая "
                   "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0")
     app.state.db_path = db_path
-
-    def db():
-        con = connect(db_path, read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
@@ -90,60 +95,60 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     # --- territories ---------------------------------------------------------------------------------------
     @app.get("/api/territories", tags=["territory"], summary="Территории (регионы, районы, округа, СНП)")
-    def territories(level: Literal["country", "region", "district", "okrug", "settlement"] | None = None,
-                    at: dt.date | None = Query(None, description="Дата (YYYY-MM-DD): только действующие на неё"),
-                    con=Depends(db)):
+    def territories(con: Con, level: Literal["country", "region", "district", "okrug", "settlement"] | None = None,
+                    at: Annotated[dt.date | None, Query(description="Дата (YYYY-MM-DD): только действующие на неё")
+                                  ] = None):
         from aimaq.territory.repository import territories as load
 
         return payload(load(con, level, at))
 
     @app.get("/api/territories/{kato}", tags=["territory"], summary="Одна территория по коду КАТО или названию")
-    def territory(kato: str, con=Depends(db)):
+    def territory(con: Con, kato: str):
         frame = _territory_versions(con, kato)
         return payload(frame, kato=frame["kato"][0])
 
     # --- series, rating, standards, villages, forecast -------------------------------------------------------
     @app.get("/api/series/{indicator}", tags=["series"], summary="Ряд показателя в границах выбранного года")
-    def series(indicator: str, boundaries: int | None = Query(None, ge=1991, le=2100,
+    def series(con: Con, indicator: str, boundaries: int | None = Query(None, ge=1991, le=2100,
                                                              description="Год, в границах которого показать регионы"),
-               level: Literal["region", "district", "okrug", "settlement", "country"] = "region", con=Depends(db)):
+               level: Literal["region", "district", "okrug", "settlement", "country"] = "region"):
         from aimaq.territory.boundaries import series_on_boundaries
 
         frame, notes = series_on_boundaries(con, indicator, boundaries, level)
         return payload(frame, indicator=indicator, boundaries=boundaries, notes=notes)
 
     @app.get("/api/rating/{year}", tags=["rating"], summary="Рейтинг качества жизни в городах (Таблица 2)")
-    def rating(year: int, source: Literal["published", "computed"] = "published", con=Depends(db)):
+    def rating(con: Con, year: int, source: Literal["published", "computed"] = "published"):
         from aimaq.rating.service import show_rating
 
         return payload(show_rating(con, year, source), year=year, source=source)
 
     @app.get("/api/standards/coverage", tags=["standards"], summary="Обеспеченность по Системе региональных стандартов")
-    def coverage(year: int = Query(..., ge=2000, le=2100),
-                 level: Literal["country", "region", "district", "settlement"] = "country", con=Depends(db)):
+    def coverage(con: Con, year: int = Query(..., ge=2000, le=2100),
+                 level: Literal["country", "region", "district", "settlement"] = "country"):
         from aimaq.standards.service import coverage_table
 
         return payload(coverage_table(con, year, level), year=year, level=level)
 
     @app.get("/api/standards/gaps/{kato}", tags=["standards"],
              summary="Недостающие объекты СНП и ближайшее место, где они есть")
-    def gaps(kato: str, year: int = Query(..., ge=2000, le=2100), con=Depends(db)):
-        from aimaq.standards.service import coverage_table, gaps as load_gaps
+    def gaps(con: Con, kato: str, year: int = Query(..., ge=2000, le=2100)):
+        from aimaq.standards.service import coverage_table
+        from aimaq.standards.service import gaps as load_gaps
 
         frame = load_gaps(con, _settlement_kato(con, kato), year)
         synthetic = bool(coverage_table(con, year, "country")["synthetic"].any())
         return {**payload(frame, kato=kato, year=year), "synthetic": synthetic}
 
     @app.get("/api/villages", tags=["villages"], summary="Сёла: опорные, спутники, прочие; потенциал развития")
-    def villages(region: str | None = Query(None, description="КАТО или название региона: тогда по районам"),
-                 con=Depends(db)):
+    def villages(con: Con, region: str | None = Query(None, description="КАТО или название региона: тогда по районам")):
         from aimaq.rural.service import show_villages
 
         return payload(show_villages(con, _region_kato(con, region) if region else None), region=region)
 
     @app.get("/api/forecast", tags=["forecast"], summary="Прогноз численности населения (последний расчёт)")
-    def forecast(region: str | None = Query(None, description="КАТО или название региона"),
-                 year: int | None = Query(None, ge=1990, le=2200), con=Depends(db)):
+    def forecast(con: Con, region: str | None = Query(None, description="КАТО или название региона"),
+                 year: int | None = Query(None, ge=1990, le=2200)):
         from aimaq.demography.repository import find_run, load_results
 
         run = find_run(con)
@@ -156,14 +161,14 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     # --- map layers -------------------------------------------------------------------------------------------
     @app.get("/api/settlements.geojson", tags=["map"], summary="СНП региона: точки с обеспеченностью и ролью села")
-    def settlements_geojson(region: str = Query(..., description="КАТО или название региона"),
-                            year: int = Query(2023, ge=2000, le=2100), con=Depends(db)):
+    def settlements_geojson(con: Con, region: str = Query(..., description="КАТО или название региона"),
+                            year: int = Query(2023, ge=2000, le=2100)):
         from aimaq.web.layers import settlements_layer
 
         return settlements_layer(con, _region_kato(con, region), year)
 
     @app.get("/api/regions.geojson", tags=["map"], summary="Границы регионов с последней опубликованной обеспеченностью")
-    def regions_geojson(con=Depends(db)):
+    def regions_geojson(con: Con):
         from aimaq.web.layers import regions_layer
 
         return regions_layer(con)
