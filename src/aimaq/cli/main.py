@@ -30,7 +30,7 @@ def _global(
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")
