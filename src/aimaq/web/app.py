@@ -1,7 +1,8 @@
 """The REST API and the digital village map («Цифровая карта села», review section 1.8) in one FastAPI app.
 
 Every request opens its own read-only DuckDB connection and calls the jobs' service functions; the web adds no
-methodology of its own. Every payload says whether it comes from synthetic data ("synthetic": true/false)."""
+methodology of its own. The one exception is POST /api/import (data entry by the ministry and the akimats, with a
+bearer token): it opens a writable connection for that request only and goes through the importer. Every payload says whether it comes from synthetic data ("synthetic": true/false)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Annotated, Literal
 
 import duckdb
 import polars as pl
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -62,7 +63,7 @@ class NotFound(AimaqError):
 
 
 def create_app(db_path: str | Path) -> FastAPI:
-    """The app over the database at `db_path` (opened read-only per request)."""
+    """The app over the database at `db_path` (opened read-only per request; writable only for POST /api/import)."""
     db_path = str(db_path)
     app = FastAPI(title="Aimaq", description="Мониторинг регионального развития Казахстана: REST API и цифровая "
                   "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0")
@@ -173,6 +174,26 @@ def create_app(db_path: str | Path) -> FastAPI:
 
         return regions_layer(con)
 
+    # --- data entry (the only endpoint with a writable connection) -----------------------------------------------
+    if _multipart_available():
+        @app.post("/api/import", tags=["import"],
+                  summary="Загрузка данных (CSV/XLSX) — министерство или акимат своего региона",
+                  responses={401: {"description": "нет токена или токен неверен"},
+                             422: {"description": "проблемы в файле: ничего не записано"}})
+        def upload(file: Annotated[UploadFile, File(description="CSV или XLSX, как для `aimaq import`")],
+                   dry_run: Annotated[bool, Form(description="Только проверить: ничего не записывать")] = False,
+                   authorization: Annotated[str | None, Header(description="Bearer <токен>")] = None):
+            return _import_upload(app.state.db_path, authorization, file, dry_run)
+    else:  # FastAPI refuses form fields without python-multipart: the rest of the app still serves
+        @app.post("/api/import", tags=["import"], summary="Загрузка данных (нужен пакет python-multipart)")
+        def upload_unavailable():
+            return JSONResponse(status_code=501, content={
+                "detail": "uploads need the python-multipart package: pip install python-multipart"})
+
+    @app.get("/import", response_class=HTMLResponse, include_in_schema=False)
+    def import_page():
+        return (resources.files("aimaq.web") / "templates" / "import.html").read_text(encoding="utf-8")
+
     # --- the page ---------------------------------------------------------------------------------------------
     static = resources.files("aimaq.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -182,6 +203,49 @@ def create_app(db_path: str | Path) -> FastAPI:
         return (resources.files("aimaq.web") / "templates" / "map.html").read_text(encoding="utf-8")
 
     return app
+
+
+def _multipart_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("python_multipart") is not None
+
+
+def _unauthorized(detail: str) -> JSONResponse:
+    return JSONResponse(status_code=401, content={"detail": detail}, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _import_upload(db_path: str, authorization: str | None, file: UploadFile, dry_run: bool):
+    """Authenticate, then import through the importer in a connection opened writable for this request only."""
+    from dataclasses import asdict
+
+    from aimaq.errors import ValidationFailed
+    from aimaq.store.db import connect
+    from aimaq.web.upload import import_upload
+    from aimaq.web.users import authenticate
+
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _unauthorized("нужен заголовок Authorization: Bearer <токен> / a bearer token is required")
+    data = file.file.read()
+    try:
+        con = connect(db_path)
+    except AimaqError as exc:  # another connection holds the file in another mode: the client may retry
+        return JSONResponse(status_code=503, content={"detail": f"база данных занята, повторите позже: {exc}"})
+    try:
+        user = authenticate(con, token.strip())
+        if user is None:
+            return _unauthorized("токен неверен или отключён / invalid or inactive token")
+        try:
+            result = import_upload(con, user, file.filename or "upload.csv", data, dry_run=dry_run)
+        except ValidationFailed as exc:
+            return JSONResponse(status_code=422, content={
+                "detail": str(exc), "problems": [asdict(p) for p in exc.problems]})
+        return {"added": result.added, "revised": result.revised, "unchanged": result.unchanged,
+                "import_id": result.import_id, "dry_run": result.dry_run, "file": result.file,
+                "layout": result.layout, "user": user.name}
+    finally:
+        con.close()
 
 
 def _territory_versions(con, kato: str) -> pl.DataFrame:

@@ -1,0 +1,260 @@
+"""Data entry through the web: tokens, roles (an akimat only for its own region), all-or-nothing, who imported."""
+
+import shutil
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from aimaq.store.db import connect
+from aimaq.web import create_app
+from aimaq.web.upload import OUTSIDE
+from aimaq.web.users import add_user, authenticate, token_hash
+
+pytest.importorskip("python_multipart")
+
+HEADER = "territory,indicator,period,value,unit\n"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The real-data database (`aimaq init`), built once; each test works on its own copy."""
+    from aimaq.demo import init_database
+
+    path = tmp_path_factory.mktemp("upload") / "t.duckdb"
+    init_database(path).close()
+    return path
+
+
+@pytest.fixture()
+def db(template, tmp_path):
+    path = tmp_path / "t.duckdb"
+    shutil.copy(template, path)
+    return path
+
+
+@pytest.fixture()
+def users(db):
+    con = connect(db)
+    try:
+        abai, abai_token = add_user(con, "Акимат Абайской области", "akimat", "Абайская область")
+        _, ministry_token = add_user(con, "Министерство", "ministry")
+    finally:
+        con.close()
+    assert abai.region_kato == "100000000"
+    return {"abai": abai_token, "ministry": ministry_token}
+
+
+@pytest.fixture()
+def client(db):
+    with TestClient(create_app(db)) as c:
+        yield c
+
+
+def post(client, text, token=None, name="data.csv", dry_run=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = {} if dry_run is None else {"dry_run": "true" if dry_run else "false"}
+    return client.post("/api/import", files={"file": (name, text.encode("utf-8"), "text/csv")}, data=data,
+                       headers=headers)
+
+
+def query(db, sql, params=()):
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def schools(db, kato="100000000", period="2025"):
+    return query(db, "SELECT value, revision FROM observation WHERE kato = ? AND indicator = 'schools_count' "
+                     "AND period = ? ORDER BY revision", [kato, period])
+
+
+def test_akimat_imports_its_own_region_and_is_recorded(client, users, db):
+    r = post(client, HEADER + "Абайская область,schools_count,2025,512,ед.\nСемей,schools_count,2025,97,\n",
+             users["abai"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["added"], body["revised"], body["unchanged"], body["dry_run"]) == (2, 0, 0, False)
+    assert schools(db) == [(512.0, 1)]
+    assert schools(db, "101000000") == [(97.0, 1)]
+    assert query(db, "SELECT user_name FROM import_user WHERE import_id = ?", [body["import_id"]]) == [
+        ("Акимат Абайской области",)]
+    assert query(db, "SELECT file, rows_added FROM import_batch WHERE import_id = ?", [body["import_id"]]) == [
+        ("data.csv", 2)]
+    # the source names the uploader
+    assert query(db, "SELECT s.publisher FROM observation o JOIN source s USING (source_id) "
+                     "WHERE o.import_id = ? LIMIT 1", [body["import_id"]]) == [("Акимат Абайской области",)]
+
+
+def test_akimat_row_outside_its_region_fails_the_whole_file(client, users, db):
+    before = query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation")
+    r = post(client, HEADER + "Абайская область,schools_count,2025,512,\nАлматы,schools_count,2025,300,\n",
+             users["abai"])
+    assert r.status_code == 422, r.text
+    problems = r.json()["problems"]
+    assert problems == [{"file": "data.csv", "sheet": None, "row": 3, "column": "A (territory)",
+                         "value": "750000000", "reason": OUTSIDE}]
+    assert query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation") == before
+    assert schools(db) == []
+
+
+def test_every_problem_is_listed_validation_and_region_together(client, users):
+    r = post(client, HEADER + "Атлантида,schools_count,2025,1,\nАлматы,schools_count,2025,300,\n"
+                              "Семей,schools_count,2025,много,\n", users["abai"])
+    assert r.status_code == 422
+    got = [(p["row"], p["column"], p["reason"][:20]) for p in r.json()["problems"]]
+    assert got == [(2, "A (territory)", "unknown territory 'А"), (3, "A (territory)", OUTSIDE[:20]),
+                   (4, "D (value)", "value is not a numbe")]
+
+
+def test_ministry_may_import_any_region(client, users, db):
+    r = post(client, HEADER + "Алматы,schools_count,2025,300,\nАбайская область,schools_count,2025,512,\n",
+             users["ministry"])
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 2
+    assert schools(db, "750000000") == [(300.0, 1)]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "Basic abc"},
+                                     {"Authorization": "Bearer "}])
+def test_no_token_or_a_wrong_one_is_refused(client, users, db, headers):
+    r = client.post("/api/import", files={"file": ("d.csv", (HEADER + "Алматы,schools_count,2025,1,\n").encode())},
+                    headers=headers)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert schools(db, "750000000") == []
+
+
+def test_a_disabled_user_is_refused(client, users, db):
+    from aimaq.web.users import set_active
+
+    con = connect(db)
+    set_active(con, "Министерство", False)
+    con.close()
+    assert post(client, HEADER + "Алматы,schools_count,2025,1,\n", users["ministry"]).status_code == 401
+
+
+def test_dry_run_reports_and_writes_nothing(client, users, db):
+    before = query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation")
+    r = post(client, HEADER + "Абайская область,schools_count,2025,512,\n"
+                              "Абайская область,budget_revenue_mln_kzt,2023,406297,\n", users["abai"], dry_run=True)
+    assert r.status_code == 200
+    assert r.json() == {"added": 1, "revised": 0, "unchanged": 1, "import_id": None, "dry_run": True,
+                        "file": "data.csv", "layout": "long", "user": "Акимат Абайской области"}
+    assert query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation") == before
+    assert query(db, "SELECT count(*) FROM import_user") == [(0,)]
+
+
+def test_a_revision_by_upload_keeps_the_old_value(client, users, db):
+    r = post(client, HEADER + "Абайская область,budget_revenue_mln_kzt,2023,406300,\n", users["abai"])
+    assert r.status_code == 200 and (r.json()["added"], r.json()["revised"]) == (0, 1)
+    assert query(db, "SELECT value, revision FROM observation WHERE kato = '100000000' AND "
+                     "indicator = 'budget_revenue_mln_kzt' AND period = '2023' ORDER BY revision") == [
+        (406297.0, 1), (406300.0, 2)]
+    assert query(db, "SELECT value FROM observation_latest WHERE kato = '100000000' AND "
+                     "indicator = 'budget_revenue_mln_kzt' AND period = '2023'") == [(406300.0,)]
+
+
+def test_wide_xlsx_outside_the_region_names_each_row_once(client, users, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "schools_count"
+    for row in (["Территория", "2024", "2025"], ["Семей", 90, 97], ["Алматы", 280, 300]):
+        ws.append(row)
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    r = client.post("/api/import", files={"file": ("wide.xlsx", path.read_bytes())},
+                    headers={"Authorization": f"Bearer {users['abai']}"})
+    assert r.status_code == 422
+    assert [(p["sheet"], p["row"], p["column"], p["reason"]) for p in r.json()["problems"]] == [
+        ("schools_count", 3, "A (Территория)", OUTSIDE)]
+
+
+def test_unsupported_file_type(client, users):
+    r = post(client, "whatever", users["abai"], name="data.pdf")
+    assert r.status_code == 422 and "unsupported file type" in r.json()["detail"]
+
+
+def test_the_import_page(client):
+    page = client.get("/import")
+    assert page.status_code == 200
+    for text in ('id="token"', 'id="file"', 'id="dry_run"', "/api/import", "Только проверить"):
+        assert text in page.text
+    assert 'href="/import"' in client.get("/").text
+
+
+def test_tokens_are_stored_only_as_hashes(users, db):
+    stored = {r[0] for r in query(db, "SELECT token_sha256 FROM web_user")}
+    assert stored == {token_hash(users["abai"]), token_hash(users["ministry"])}
+    assert not stored & set(users.values())
+    con = connect(db)
+    try:
+        assert authenticate(con, users["abai"]).region_prefix == "10"
+        assert authenticate(con, users["ministry"]).region_prefix is None
+        assert authenticate(con, users["abai"] + "x") is None
+    finally:
+        con.close()
+
+
+def _cli():
+    from aimaq.cli.web import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main():
+        pass
+
+    return app
+
+
+def test_cli_user_add_and_list(db):
+    import json
+
+    from aimaq import settings
+
+    settings.configure(db)
+    try:
+        runner = CliRunner()
+        added = runner.invoke(_cli(), ["web", "user", "add", "Акимат Абая", "--role", "akimat",
+                                       "--region", "Абайская область"])
+        assert added.exit_code == 0, added.output
+        token = added.stdout.strip().splitlines()[-1]
+        assert len(token) >= 40
+        ministry = runner.invoke(_cli(), ["web", "user", "add", "МНЭ", "--role", "ministry"])
+        assert ministry.exit_code == 0, ministry.output
+        listed = runner.invoke(_cli(), ["web", "user", "list", "--format", "json"])
+        assert listed.exit_code == 0, listed.output
+        rows = json.loads(listed.stdout)
+        assert [(r["name"], r["role"], r["region_kato"], r["region"], r["active"]) for r in rows] == [
+            ("Акимат Абая", "akimat", "100000000", "Абайская область", True), ("МНЭ", "ministry", None, None, True)]
+        assert token not in listed.stdout and token_hash(token) not in listed.stdout
+        assert runner.invoke(_cli(), ["web", "user", "disable", "МНЭ"]).exit_code == 0
+        again = runner.invoke(_cli(), ["web", "user", "add", "Акимат Абая", "--role", "akimat", "--region", "Абай"])
+        assert again.exit_code != 0 and "already exists" in str(again.exception)
+        no_region = runner.invoke(_cli(), ["web", "user", "add", "X", "--role", "akimat"])
+        assert no_region.exit_code != 0 and "needs --region" in str(no_region.exception)
+        bad_role = runner.invoke(_cli(), ["web", "user", "add", "Y", "--role", "admin"])
+        assert bad_role.exit_code != 0
+    finally:
+        settings.configure(None)
+    con = connect(db)
+    try:
+        assert authenticate(con, token).name == "Акимат Абая"
+        assert con.execute("SELECT active FROM web_user WHERE name = 'МНЭ'").fetchone() == (False,)
+    finally:
+        con.close()
+
+
+def test_without_python_multipart_the_rest_of_the_app_still_serves(db, monkeypatch):
+    from aimaq.web import app as web_app
+
+    monkeypatch.setattr(web_app, "_multipart_available", lambda: False)
+    with TestClient(web_app.create_app(db)) as c:
+        assert c.post("/api/import").status_code == 501
+        assert c.get("/api/territories", params={"level": "region"}).status_code == 200
