@@ -182,3 +182,19 @@ def test_a_not_available_marker_is_a_missing_value_with_a_note_not_an_error(con,
     with pytest.raises(ValidationFailed) as err:
         import_file(con, write(tmp_path, [("Атлантида", "population", 2023, "н/д", "")], fmt, name="bad"))
     assert "unknown territory" in err.value.problems[0].reason
+
+
+def test_work_done_with_a_batch_lands_with_it_or_not_at_all(con):
+    from aimaq.ingest.service import write_records
+
+    records = [{"kato": "110000000", "indicator": "population", "period": "2023", "value": 1.0}]
+
+    def fails(con, import_id):
+        raise RuntimeError("recording the user failed")
+
+    with pytest.raises(RuntimeError):
+        write_records(con, records, file="x.csv", layout="long", also=fails)
+    assert count(con) == 0 and con.execute("SELECT count(*) FROM import_batch").fetchone()[0] == 0
+    seen = []
+    write_records(con, records, file="x.csv", layout="long", also=lambda con, import_id: seen.append(import_id))
+    assert seen == [1] and count(con) == 1

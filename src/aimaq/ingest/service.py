@@ -54,8 +54,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, dry_run: bo
 
 def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: str, layout: str,
                   dry_run: bool = False, source: dict | None = None, synthetic: bool = False,
-                  sha256: str | None = None, extra: dict | None = None) -> ImportResult:
-    """Append records as new observations or revisions; an unchanged value adds nothing."""
+                  sha256: str | None = None, also=None) -> ImportResult:
+    """Append records as new observations or revisions; an unchanged value adds nothing. `also(con, import_id)`
+    runs inside the same transaction (e.g. to record who imported), so the batch and it land together or not."""
     frame = pl.DataFrame(
         {"kato": [r["kato"] for r in records], "indicator": [r["indicator"] for r in records],
          "period": [r["period"] for r in records], "breakdown": [r.get("breakdown") or "" for r in records],
@@ -94,6 +95,8 @@ def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: 
                            ?, now(), ?, flag, note
                     FROM _changes c""", [source_id, import_id, synthetic])
                 con.unregister("_changes")
+                if also is not None:
+                    also(con, import_id)
     finally:
         con.unregister("_incoming")
     return ImportResult(file, layout, counts["added"], counts["revised"], counts["unchanged"], dry_run, import_id,

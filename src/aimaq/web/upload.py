@@ -56,7 +56,7 @@ def import_upload(con: duckdb.DuckDBPyConnection, user: User, filename: str, dat
         raise ValidationFailed(problems)
     result = write_records(con, parsed.records, file=name, layout=parsed.layout, dry_run=dry_run,
                            source={"publisher": user.name, "title": f"Загрузка через веб: {name}"},
-                           sha256=hashlib.sha256(data).hexdigest())
-    if result.import_id is not None:
-        con.execute("INSERT INTO import_user (import_id, user_name) VALUES (?, ?)", [result.import_id, user.name])
+                           sha256=hashlib.sha256(data).hexdigest(),
+                           also=lambda con, import_id: con.execute(
+                               "INSERT INTO import_user (import_id, user_name) VALUES (?, ?)", [import_id, user.name]))
     return result
