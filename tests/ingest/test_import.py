@@ -197,4 +197,5 @@ def test_work_done_with_a_batch_lands_with_it_or_not_at_all(con):
     assert count(con) == 0 and con.execute("SELECT count(*) FROM import_batch").fetchone()[0] == 0
     seen = []
     write_records(con, records, file="x.csv", layout="long", also=lambda con, import_id: seen.append(import_id))
-    assert seen == [1] and count(con) == 1
+    batch = con.execute("SELECT import_id FROM import_batch").fetchall()
+    assert seen == [batch[0][0]] and len(batch) == 1 and count(con) == 1
