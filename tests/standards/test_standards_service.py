@@ -117,5 +117,7 @@ def test_cli_coverage_csv(con, tmp_path):
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert {"kato", "name_ru", "coverage_pct", "coverage_pct_popweighted", "change_pp"} <= set(rows[0])
+    assert list(rows[0])[:2] == ["territory_code", "name"]  # the wording of the first two columns
+    assert rows[0]["territory_code"] == rows[0]["kato"] and rows[0]["name"] == rows[0]["name_ru"]
     shym = next(r for r in rows if r["kato"] == "790000000")
     assert float(shym["change_pp"]) > 25 and shym["anomaly"] == "true"

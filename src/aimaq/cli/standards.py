@@ -46,6 +46,8 @@ def register(app: typer.Typer) -> None:
                 frame = frame.filter(pl.col("kato").str.slice(0, 2) == reg[:2])
         finally:
             con.close()
+        if fmt is not Format.table:  # the column names, beside ours
+            frame = frame.select(pl.col("kato").alias("territory_code"), pl.col("name_ru").alias("name"), pl.all())
         emit(frame, fmt, title=f"Обеспеченность по СРС, {year}" + (" (синтетические данные)" if frame["synthetic"].any() else ""))
 
     @sub.command("gaps")
