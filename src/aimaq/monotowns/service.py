@@ -12,6 +12,7 @@ from aimaq.errors import AimaqError, ComputationError
 from aimaq.monotowns.classify import classify
 from aimaq.monotowns.spec import ClassificationSpec, load_classification
 from aimaq.monotowns.synthetic import generate
+from aimaq.store.db import transaction
 
 LIST_SOURCE = "review/monotowns_list.csv (раздел 1.4 обзора); регион — общие сведения, проверено по geokz adm2"
 NATIONAL = "000000000"
@@ -49,16 +50,11 @@ def load_monotowns(con: duckdb.DuckDBPyConnection) -> int:
     frame = monotown_registry(con)
     if frame["kato"].n_unique() != frame.height:
         raise ComputationError("two monotowns resolved to the same territory")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM monotown")
         con.register("_mt", frame.to_arrow())
         con.execute("INSERT INTO monotown SELECT * FROM _mt")
         con.unregister("_mt")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return frame.height
 
 
@@ -106,16 +102,11 @@ def build_synthetic_monotown_data(con: duckdb.DuckDBPyConnection, seed: int = 20
     values = values.with_columns(year=pl.lit(spec.year, pl.Int32), seed=pl.lit(seed, pl.Int32),
                                  spec_name=pl.lit(spec.name), spec_version=pl.lit(spec.version)).select(
         "kato", "indicator", "year", "value", "published", "synthetic", "seed", "spec_name", "spec_version")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM monotown_value WHERE year = ?", [spec.year])
         con.register("_mv", values.to_arrow())
         con.execute("INSERT INTO monotown_value SELECT * FROM _mv")
         con.unregister("_mv")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return values
 
 
