@@ -251,7 +251,8 @@ def load_settlements(con: duckdb.DuckDBPyConnection, seed: int, real_only: bool 
 def add_former_names(con: duckdb.DuckDBPyConnection) -> int:
     """Former names the review and GeoNames give (Затобольск → Тобыл, Капшагай → Конаев, Жетыген → Алатау) become
     aliases of the towns, so that old tables still resolve."""
-    from aimaq.ingest.shipped import _rows, data_path
+    from aimaq.data import data_path
+    from aimaq.ingest.shipped import _rows
     from aimaq.territory.repository import load_name_index
 
     index = load_name_index(con)

@@ -16,7 +16,8 @@ SEED = 2023
 
 def ensure_published(con) -> None:
     """Load the review's figures; if the importer stops on an unrelated file before Table 2, insert Table 2 here."""
-    from aimaq.ingest.shipped import data_path, load_review
+    from aimaq.data import data_path
+    from aimaq.ingest.shipped import load_review
 
     try:
         load_review(con)

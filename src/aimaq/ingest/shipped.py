@@ -4,13 +4,13 @@ checks as `aimaq import`. A shipped file that fails a check stops the build: it 
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import yaml
 
+from aimaq.data import data_path
 from aimaq.errors import ValidationFailed
 from aimaq.ingest.service import ImportResult, load_context, write_records
 from aimaq.ingest.validate import Context, Parsed, Problem, _common, _duplicates
@@ -18,13 +18,6 @@ from aimaq.store.catalogue import save_indicators
 
 MONTHS = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
                                       "September", "October", "November", "December"], start=1)}
-
-
-def data_path(*parts: str) -> Path:
-    path = resources.files("aimaq.data")
-    for part in parts:
-        path = path / part
-    return Path(str(path))
 
 
 def _rows(path: Path) -> list[tuple[int, dict]]:

@@ -19,7 +19,7 @@ NATIONAL = "000000000"
 
 
 def _review_csv(name: str) -> pl.DataFrame:
-    from aimaq.ingest.shipped import data_path
+    from aimaq.data import data_path
 
     return pl.read_csv(data_path("review", name), infer_schema_length=None)
 

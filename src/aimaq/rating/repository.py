@@ -42,7 +42,7 @@ def published_table3() -> pl.DataFrame:
 
     Read from the shipped transcription of the review (src/aimaq/data/review/table3_riskmap.csv), the same file
     `aimaq demo` loads into `observation`; the file keeps the order of the items, which the database does not."""
-    from aimaq.ingest.shipped import data_path
+    from aimaq.data import data_path
 
     rows = (pl.read_csv(data_path("review", "table3_riskmap.csv"), infer_schema=False)
             .select("breakdown", pl.col("value").cast(pl.Float64), "indicator"))

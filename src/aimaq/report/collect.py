@@ -147,7 +147,7 @@ def collect(con: duckdb.DuckDBPyConnection, year: int = 2024) -> ReviewData:
 
 def _shipped_order(name: str) -> pl.DataFrame:
     """indicator → its first row in the shipped review CSV (the order of the review's table)."""
-    from aimaq.ingest.shipped import data_path
+    from aimaq.data import data_path
 
     try:
         codes = pl.read_csv(data_path("review", name), infer_schema_length=None)["indicator"].to_list()

@@ -7,10 +7,11 @@ import csv
 import datetime as dt
 import json
 from dataclasses import dataclass
-from importlib import resources
 
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
+
+from aimaq.data import data_path
 
 COUNTRY_KATO = "000000000"
 EPOCH = dt.date(1991, 12, 16)  # independence: the registry's earliest validity
@@ -28,15 +29,8 @@ REGION_VALID_FROM = {"10": dt.date(2022, 6, 8), "33": dt.date(2022, 6, 8), "62":
                      "61": dt.date(2018, 6, 19), "79": dt.date(2018, 6, 19)}
 
 
-def _data(*parts: str):
-    path = resources.files("aimaq.data")
-    for part in parts:
-        path = path / part
-    return path
-
-
 def _read_csv(*parts: str) -> list[dict]:
-    with _data(*parts).open(encoding="utf-8") as fh:
+    with data_path(*parts).open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -111,7 +105,7 @@ def build_registry() -> Registry:
     # Boundaries: today's from geokz; a pre-reform region's is the union of its parts today.
     current = {}
     for level_file in ("kz_adm1_2024_geokz.geojson", "kz_adm2_2024_geokz.geojson"):
-        for feature in json.loads(_data("geo", level_file).read_text(encoding="utf-8"))["features"]:
+        for feature in json.loads(data_path("geo", level_file).read_text(encoding="utf-8"))["features"]:
             current[feature["properties"]["KATO"]] = shape(feature["geometry"])
     for row in territories:
         geom = None
