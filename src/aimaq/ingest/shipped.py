@@ -138,14 +138,13 @@ def load_review(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
             missing = row["value"].strip() == ""  # a published «н/д»: kept as a missing value with its note
             name, within = asked.get(row["territory"], (row["territory"], None))
             rec, probs = check_row(ctx, file, rownum, name, row["indicator"], row["period"],
-                                   "0" if missing else row["value"], unit=row["unit"] or None,
+                                   "н/д" if missing else row["value"], unit=row["unit"] or None,
                                    breakdown=row["breakdown"], within=within)
             if missing and not row["note"]:
                 probs.append(Problem(file, None, rownum, "value", "", "empty value without a note saying why"))
             problems += probs
             if rec:
-                rec.update(value=None if missing else rec["value"], flag=row["flag"] or None, note=row["note"] or None,
-                           source_id=source_ids[row["place"]])
+                rec.update(flag=row["flag"] or None, note=row["note"] or None, source_id=source_ids[row["place"]])
                 records.append(rec)
         results.append(_write_checked(con, file, records, problems))
     return results
