@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from aimaq import settings
+from aimaq import i18n, settings
 from aimaq.errors import AimaqError, ValidationFailed
 
 app = typer.Typer(
@@ -25,8 +25,10 @@ app = typer.Typer(
 @app.callback()
 def _global(
     db: Optional[Path] = typer.Option(None, "--db", envvar="AIMAQ_DB", help="Database file (default ./aimaq.duckdb)."),
+    lang: Optional[str] = typer.Option(None, "--lang", envvar="AIMAQ_LANG", help="ru, kk or en (default ru)."),
 ) -> None:
     settings.configure(db)
+    i18n.set_language(lang)
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
