@@ -8,6 +8,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from aimaq import i18n
 from aimaq.errors import ValidationFailed
 from aimaq.ingest.service import import_file
 from aimaq.store.catalogue import save_indicators
@@ -24,7 +25,8 @@ HEADER = ["territory", "indicator", "period", "value", "unit"]
 @pytest.fixture()
 def con(db):
     save_indicators(db, INDICATORS)
-    return db
+    with i18n.use_language("en"):  # the reasons are checked by their English message ids
+        yield db
 
 
 def write(tmp_path, rows, fmt, header=HEADER, name="data", sheets=None):
@@ -150,12 +152,12 @@ def test_cli_import_errors_go_to_stderr_with_nonzero_status(con, tmp_path):
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "import", str(bad)], capture_output=True,
                          text=True, env=env)
     assert run.returncode == 2
-    assert "Атлантида" in run.stderr and "unknown territory" in run.stderr and run.stdout == ""
+    assert "Атлантида" in run.stderr and "неизвестная территория" in run.stderr and run.stdout == ""
     good = write(tmp_path, GOOD, "csv", name="good")
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", db_path, "import", str(good)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "added 2, revised 0, unchanged 0" in run.stdout
+    assert "добавлено 2, пересмотрено 0, без изменений 0" in run.stdout
 
 
 def test_an_earlier_revision_can_be_read_back(con, tmp_path):

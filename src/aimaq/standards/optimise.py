@@ -24,7 +24,9 @@ import polars as pl
 from scipy.sparse import coo_matrix, csc_matrix
 from scipy.spatial import cKDTree
 
+from aimaq import progress
 from aimaq.errors import ComputationError
+from aimaq.i18n import _, format_number
 from aimaq.standards.coverage import CoverageMatrix, road_graph, road_pairs_within
 from aimaq.standards.geo import chord_from_km, to_unit_xyz
 from aimaq.standards.spec import Catalogue
@@ -50,7 +52,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
     n_app = cm.n_applicable.astype(float)
     total_pop = pop.sum()
     if total_pop <= 0:
-        raise ComputationError("total population is zero")
+        raise ComputationError(_("total population is zero"))
     gap = cm.applies & ~cm.met
     if candidates is not None:
         gap &= candidates[:, None]
@@ -65,7 +67,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
         xyz = to_unit_xyz(settlements["lat"].to_numpy(), settlements["lon"].to_numpy())
         graph = None
         if network is not None and network.height:
-            graph, _, _ = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)
+            graph = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)[0]
         for j, item in enumerate(catalogue.items):
             if item.rule.kind != "within_km":
                 continue
@@ -148,7 +150,8 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     import highspy
 
     if objective not in ("popweighted", "threshold"):
-        raise ComputationError(f"unknown objective {objective!r}")
+        raise ComputationError(_("unknown objective «{objective}»; expected popweighted or threshold",
+                                 objective=objective))
     P = problem.cover.shape[1]
     cost = problem.projects["cost_mln"].to_numpy()
     if P == 0:
@@ -227,16 +230,41 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     warm.col_value = list(np.concatenate([x0, closed0[multi], z0]))
     warm.value_valid = True
     h.setSolution(warm)
+    if progress.is_active():
+        _show_solver_progress(h, objective)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
     if sol.size != n_col:
-        raise ComputationError(f"HiGHS found no solution: {status}")
+        raise ComputationError(_("HiGHS found no solution: {status}", status=status))
     chosen = np.flatnonzero(sol[:P] > 0.5)
     info = h.getInfo()
     value = objective_value(problem, chosen, objective)
     return Plan("ilp", objective, chosen, value, float(cost[chosen].sum()), status,
                 float(getattr(info, "mip_gap", np.nan)))
+
+
+def _show_solver_progress(h, objective: str) -> None:
+    """Subscribe to HiGHS's MIP callbacks and show its best plan value and gap (at most five times a second)."""
+    import time
+
+    last = [0.0]
+    unit = _("pp") if objective == "popweighted" else _("settlements")
+
+    def report(event) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2:
+            return
+        data = event.data_out
+        best, gap = data.mip_primal_bound, data.mip_gap
+        if not np.isfinite(best):
+            return
+        last[0] = now
+        progress.status(_("best plan {value} {unit}, gap {gap}%", value=format_number(best, 3), unit=unit,
+                          gap=format_number(100 * gap, 2) if np.isfinite(gap) else "—"))
+
+    h.cbMipImprovingSolution.subscribe(report)
+    h.cbMipInterrupt.subscribe(report)
 
 
 def solve_greedy(problem: Problem, budget_mln: float, objective: str = "popweighted") -> Plan:
