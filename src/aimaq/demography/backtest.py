@@ -153,6 +153,7 @@ class NationalInputs:
     srb: np.ndarray
     sx: np.ndarray
     notes: list[str]
+    mx: np.ndarray | None = None  # (2, A) the national single-age death rates behind sx
 
 
 def _wpp_period_mx(origin: int) -> tuple[np.ndarray, str]:
@@ -193,7 +194,44 @@ def national_inputs(origin: int, window: int) -> NationalInputs:
         shape = project_step(shape, sx, asfr[k], srb[k]).pop_end
     notes = [f"national age structure: WPP 2024 {decade} aged to {start}; mortality of WPP period {period}; "
              f"fertility of WPP {start}–{origin - 1}, held at {origin - 1}"]
-    return NationalInputs(shape / shape.sum(), asfr[start - decade:], srb[start - decade:], sx, notes)
+    return NationalInputs(shape / shape.sum(), asfr[start - decade:], srb[start - decade:], sx, notes, mx)
+
+
+def read_life_expectancy() -> pl.DataFrame:
+    """BNS life expectancy at birth by region and year, both sexes (package file; see SOURCES.md): kato
+    ("000000000" for the country), year, e0. «Туркестанская*» is South Kazakhstan (510000000) before 2017."""
+    from aimaq.demography.kazakhstan import read_regions
+
+    regions = read_regions()
+    look = {str(n).removesuffix(" 1").strip(): str(k) for n, k in zip(regions["series_name"], regions["kato"])}
+    look["Республика Казахстан"] = "000000000"
+    le = _csv("bns_life_expectancy_by_region_1999_2022.csv")
+    le.columns = ["name", "year", "e0"]
+    le = le.with_columns(pl.col("name").str.strip_chars().str.strip_chars_end("*"))
+    kato = [("510000000" if n == "Туркестанская" and y < 2017 else look[n])
+            for n, y in zip(le["name"].to_list(), le["year"].to_list())]
+    return le.with_columns(kato=pl.Series(kato, dtype=pl.Utf8)).select("kato", "year", "e0")
+
+
+def life_expectancy_gap(le: pl.DataFrame, codes: list[str], origin: int) -> tuple[np.ndarray, int]:
+    """(U,) each unit's life expectancy minus the country's in the latest year before the origin (0 where the
+    unit has none, e.g. a unit merged from two regions), and that year."""
+    known = le.filter(pl.col("year") < origin)
+    year = int(known["year"].max())
+    at = dict(zip(*known.filter(pl.col("year") == year).select("kato", "e0").to_dict(as_series=False).values()))
+    return np.array([at[c] - at["000000000"] if c in at else 0.0 for c in codes]), year
+
+
+def unit_survival(nat_mx: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """(U, 2, A) survival ratios: the national mx of each sex scaled so that its e0 moves by the unit's gap."""
+    from aimaq.demography.lifetable import life_table, scale_mx_to_e0
+
+    out = []
+    for s, sex in enumerate(("male", "female")):
+        e0 = float(life_table(nat_mx[s], sex).e0)
+        mx = np.broadcast_to(nat_mx[s], (gap.size, nat_mx.shape[-1]))
+        out.append(scale_mx_to_e0(mx, sex, e0 + gap))
+    return survival_from_mx(np.stack(out, axis=1))
 
 
 def _migrants(pop: np.ndarray, level: np.ndarray, profile: np.ndarray, as_rate: bool) -> np.ndarray:
@@ -203,19 +241,22 @@ def _migrants(pop: np.ndarray, level: np.ndarray, profile: np.ndarray, as_rate: 
     return total[:, None, None] * profile[None]
 
 
-def aimaq_model(window: np.ndarray, horizon: int, nat: NationalInputs, spec: dict, profile: np.ndarray):
+def aimaq_model(window: np.ndarray, horizon: int, nat: NationalInputs, spec: dict, profile: np.ndarray,
+                sx: np.ndarray | None = None):
     """(U, W+1) linked history → (projected (U,), fitted yearly migration level (U,), diagnostics).
 
     Cohort-component by unit; the yearly net migration (rate or count, spec model.migration) is fitted so that the
-    run over the window reproduces the unit's population at the origin, then held."""
+    run over the window reproduces the unit's population at the origin, then held. `sx` (U, 2, A): the units'
+    survival ratios (default: national)."""
     as_rate = spec["model"]["migration"] == "rate"
+    sx = nat.sx if sx is None else sx
     W = window.shape[1] - 1
     base = window[:, :1, None] * nat.shape[None]  # (U, 2, A)
 
     def run_window(level):
         pop = base
         for t in range(W):
-            pop = project_step(pop, nat.sx, nat.asfr[t], nat.srb[t], _migrants(pop, level, profile, as_rate)).pop_end
+            pop = project_step(pop, sx, nat.asfr[t], nat.srb[t], _migrants(pop, level, profile, as_rate)).pop_end
         return pop
 
     closed = run_window(np.zeros(window.shape[0])).sum(axis=(1, 2))
@@ -229,7 +270,7 @@ def aimaq_model(window: np.ndarray, horizon: int, nat: NationalInputs, spec: dic
     pop = end_pop * (window[:, -1] / end_pop.sum(axis=(1, 2)))[:, None, None]
     tfr_path = fertility_path(nat.asfr, horizon, spec["model"].get("fertility", "held"))
     for k in range(horizon):  # the last window year's rates (fertility: held or its trend, spec model.fertility)
-        pop = project_step(pop, nat.sx, nat.asfr[-1] * tfr_path[k], nat.srb[-1],
+        pop = project_step(pop, sx, nat.asfr[-1] * tfr_path[k], nat.srb[-1],
                            _migrants(pop, level, profile, as_rate)).pop_end
     return pop.sum(axis=(1, 2)), level, {"fit_max_relative_miss": float(miss)}
 
@@ -298,7 +339,14 @@ def project_methods(history: pl.DataFrame, origin: int, horizon: int, spec: dict
         raise ComputationError(_("origin {origin}: no complete {years}-year history for {units}", origin=origin,
                                   years=W, units=", ".join(bad)))
     nat = national_inputs(origin, W)
-    model, _level, _diagnostics = aimaq_model(window, horizon, nat, spec, migration_profile())
+    sx = None
+    mortality = spec["model"].get("mortality", "national")
+    if mortality == "life_expectancy":
+        gap, _year = life_expectancy_gap(read_life_expectancy(), units.codes, origin)
+        sx = unit_survival(nat.mx, gap)
+    elif mortality != "national":
+        raise SpecError(f"model.mortality must be 'national' or 'life_expectancy', not {mortality!r}")
+    model, _level, _diagnostics = aimaq_model(window, horizon, nat, spec, migration_profile(), sx)
     lo, hi = growth_interval(window, model, horizon, interval_quantile(spec["intervals"], W))
     proj = {"aimaq": model, "constant_growth": constant_growth(window, horizon),
             "linear_trend": linear_trend(window, horizon), "constant_share": constant_share(window, model.sum())}
