@@ -52,14 +52,16 @@ class Units:
     values: np.ndarray
 
 
-def origin_units(history: pl.DataFrame, origin: int, years) -> Units:
-    """The regions published for 1 Jan `origin`, merged where a later or earlier figure of `years` covers parts
-    of two of them (so every unit is a sum of published figures in every year), with their series."""
+def origin_units(history: pl.DataFrame, origin: int, years, extra_years=()) -> Units:
+    """The regions published for 1 Jan `origin`, merged where a figure of `years` covers parts of two of them (so
+    every unit is a sum of published figures in each of those years), with their series over `years` and
+    `extra_years` (NaN where an extra year cannot be tiled)."""
     at = history.filter(pl.col("year") == origin)
     if at.is_empty():
         raise ComputationError(_("no regional population for 1 January {year} in the database", year=origin))
     groups = [frozenset(a) for a in at["atoms"].to_list()]
     pieces = [frozenset(a) for a in history.filter(pl.col("year").is_in(list(years)))["atoms"].to_list()]
+    years = sorted(set(years) | set(extra_years))
     changed = True
     while changed:  # merge units that one published figure straddles
         changed = False
@@ -88,10 +90,13 @@ def origin_units(history: pl.DataFrame, origin: int, years) -> Units:
 def link_factor(values: np.ndarray, years: np.ndarray, b: int) -> np.ndarray:
     """(U,) factor of a break at year b: the step b-1 → b over the mean growth of the two steps before it."""
     col = {int(y): j for j, y in enumerate(years)}
-    v = lambda y: values[:, col[y]]  # noqa: E731
+    nan = np.full(values.shape[0], np.nan)
+    v = lambda y: values[:, col[y]] if y in col else nan  # noqa: E731
     step = v(b) / v(b - 1)
-    usual = np.sqrt(v(b - 1) / v(b - 3)) if b - 3 in col else (v(b - 1) / v(b - 2) if b - 2 in col else 1.0)
-    return step / usual
+    # the two steps before the break, else the one, else none (a unit not tiled that far back)
+    usual = np.sqrt(v(b - 1) / v(b - 3))
+    usual = np.where(np.isnan(usual), v(b - 1) / v(b - 2), usual)
+    return step / np.where(np.isnan(usual), 1.0, usual)
 
 
 def _affected(units: Units, regions) -> np.ndarray:
@@ -316,10 +321,10 @@ def migration_profile(forecast_spec: dict | None = None) -> np.ndarray:
     return np.stack([shares, shares]) / 2.0
 
 
-def _years(history: pl.DataFrame, first: int, last: int) -> list[int]:
-    """Years first..last, and the three before `first` where the history has them (a break inside the window
-    is linked with the growth of the steps before it)."""
-    return list(range(max(first - 3, int(history["year"].min())), last + 1))
+def _years(history: pl.DataFrame, first: int, last: int) -> tuple[list[int], list[int]]:
+    """Years first..last, and the three before `first` that the history has (a break early in the window is
+    linked with the growth of the steps before it)."""
+    return list(range(first, last + 1)), list(range(max(first - 3, int(history["year"].min())), first))
 
 
 def project_methods(history: pl.DataFrame, origin: int, horizon: int, spec: dict | None = None) -> pl.DataFrame:
@@ -331,7 +336,7 @@ def project_methods(history: pl.DataFrame, origin: int, horizon: int, spec: dict
         raise ComputationError(_("the history given for origin {origin} reaches {year}", origin=origin,
                                   year=history["year"].max()))
     W = int(spec["window"])
-    units = origin_units(history, origin, _years(history, origin - W, origin))
+    units = origin_units(history, origin, *_years(history, origin - W, origin))
     linked, _notes = link_to_origin(units, origin, spec["breaks"])
     window = linked[:, -(W + 1):]
     if np.isnan(window).any() or (window <= 0).any():
@@ -377,7 +382,7 @@ def backtest_methods(history: pl.DataFrame, origins, horizon: int, spec: dict | 
             raise ComputationError(_("origin {origin} + horizon {horizon} = {target}: the database has figures up "
                                      "to {last} only", origin=origin, horizon=horizon, target=target, last=last))
         proj = project_methods(history.filter(pl.col("year") <= origin), origin, horizon, spec)
-        units = origin_units(history, origin, _years(history, origin - int(spec["window"]), target))
+        units = origin_units(history, origin, *_years(history, origin - int(spec["window"]), target))
         if sorted(units.codes) != sorted(set(proj["unit_code"].to_list())):
             raise ComputationError(_("origin {origin}: the units of {target} cannot be matched to the origin's map "
                                      "({units})", origin=origin, target=target, units=", ".join(units.names)))
