@@ -18,17 +18,8 @@ HEADER = "origin,horizon,method,unit_code,unit,actual,projected,error_pct,lower8
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    from aimaq.ingest.shipped import load_stats
-    from aimaq.territory.registry import build_registry
-    from aimaq.territory.repository import save_registry
-
-    path = tmp_path_factory.mktemp("backtest") / "stats.duckdb"
-    con = connect(path)
-    save_registry(con, build_registry())
-    load_stats(con)
-    con.close()
-    return path
+def db_path(stats_db_path):
+    return stats_db_path
 
 
 @pytest.fixture(scope="module")

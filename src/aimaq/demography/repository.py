@@ -138,15 +138,15 @@ def run_default_forecast(con: duckdb.DuckDBPyConnection, draws: int = 200, seed:
 
 
 def load_population_history(con: duckdb.DuckDBPyConnection, through: int | None = None) -> pl.DataFrame:
-    """Regional population on 1 January (indicator `population`, no breakdown, latest revision) up to the year
-    `through`: one row per region KATO and year with its Russian name and its atoms — the regions of today it
+    """Regional population on 1 January (indicator `population`, no breakdown, latest revision, nothing
+    synthetic) up to the year `through`: one row per region KATO and year with its Russian name and its atoms — the regions of today it
     covers in that year (East Kazakhstan before 2022 = East Kazakhstan + Abai)."""
     from aimaq.territory.boundaries import atoms
 
     sql = """SELECT o.kato, CAST(o.period AS INTEGER) AS year, o.value
              FROM observation_latest o
              WHERE o.indicator = 'population' AND o.breakdown = '' AND regexp_full_match(o.period, '[0-9]{4}')
-               AND o.value IS NOT NULL
+               AND o.value IS NOT NULL AND NOT coalesce(o.synthetic, false)
                AND o.kato IN (SELECT kato FROM territory WHERE level = 'region')"""
     params: list = []
     if through is not None:
