@@ -48,6 +48,7 @@ def test_link_factor_removes_a_jump_and_nothing_else():
     smooth = 100 * 1.02 ** (years - 2000)
     jumped = np.where(years >= 2005, smooth * 1.05, smooth)  # a 5% re-basing at 1 Jan 2005
     assert link_factor(jumped[None], years, 2005) == pytest.approx([1.05])
+    assert link_factor(jumped[None, 3:], years[3:], 2005) == pytest.approx([1.05])  # one step before it only
     units = Units(["1"], ["a"], [frozenset({"1"})], years, jumped[None])
     before, _ = link_to_origin(units, 2007, [{"year": 2005, "regions": "all", "why": "census"}])
     assert before[0] == pytest.approx(smooth * 1.05)  # history put on the origin's (new) basis

@@ -105,14 +105,16 @@ def _affected(units: Units, regions) -> np.ndarray:
     return np.array([bool(g & set(regions)) for g in units.atoms])
 
 
-def link_to_origin(units: Units, origin: int, breaks: list[dict]) -> tuple[np.ndarray, list[str]]:
+def link_to_origin(units: Units, origin: int, breaks: list[dict], since: int | None = None) -> tuple[np.ndarray, list[str]]:
     """The series on the origin's basis: before a break at or before the origin the values are multiplied by its
     factor (latest break first); from a break after the origin on they are divided by it (earliest first).
-    Factors use only the four years around their break. Returns (values, notes)."""
+    Factors use only the four years up to their break; breaks up to `since` (the window's first year) are left
+    alone. Returns (values, notes)."""
     vals = units.values.copy()
     years = units.years
     notes = []
-    inside = [b for b in breaks if years[0] + 3 <= b["year"] <= years[-1]]
+    first = max(int(years[0]), since if since is not None else int(years[0]))
+    inside = [b for b in breaks if first < b["year"] <= years[-1]]
     for b in sorted((b for b in inside if b["year"] <= origin), key=lambda b: -b["year"]):
         f = np.where(_affected(units, b["regions"]), link_factor(vals, years, b["year"]), 1.0)
         vals[:, years < b["year"]] *= f[:, None]
@@ -337,7 +339,7 @@ def project_methods(history: pl.DataFrame, origin: int, horizon: int, spec: dict
                                   year=history["year"].max()))
     W = int(spec["window"])
     units = origin_units(history, origin, *_years(history, origin - W, origin))
-    linked, _notes = link_to_origin(units, origin, spec["breaks"])
+    linked, _notes = link_to_origin(units, origin, spec["breaks"], since=origin - W)
     window = linked[:, -(W + 1):]
     if np.isnan(window).any() or (window <= 0).any():
         bad = [units.names[i] for i in np.flatnonzero(np.isnan(window).any(1) | (window <= 0).any(1))]
@@ -386,7 +388,7 @@ def backtest_methods(history: pl.DataFrame, origins, horizon: int, spec: dict | 
         if sorted(units.codes) != sorted(set(proj["unit_code"].to_list())):
             raise ComputationError(_("origin {origin}: the units of {target} cannot be matched to the origin's map "
                                      "({units})", origin=origin, target=target, units=", ".join(units.names)))
-        linked, why = link_to_origin(units, origin, spec["breaks"])
+        linked, why = link_to_origin(units, origin, spec["breaks"], since=origin - int(spec["window"]))
         col = int(np.flatnonzero(units.years == target)[0])
         value = linked[:, col] if actuals == "origin" else units.values[:, col]
         if np.isnan(value).any():
