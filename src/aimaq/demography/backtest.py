@@ -71,13 +71,21 @@ def origin_units(history: pl.DataFrame, origin: int, years, extra_years=()) -> U
                 groups = [g for g in groups if not g & p] + [frozenset().union(*hit)]
                 changed = True
     years = np.asarray(sorted(years))
+    # a published figure belongs to the unit holding its atoms; a unit-year has a value when its figures tile it
+    group_of = pl.DataFrame({"atom": [a for g in groups for a in g],
+                             "group": [i for i, g in enumerate(groups) for _a in g]})
+    sizes = np.array([len(g) for g in groups])
+    rows = (history.filter(pl.col("year").is_in(years.tolist())).with_row_index("row")
+            .explode("atoms").join(group_of, left_on="atoms", right_on="atom", how="left")
+            .group_by("row").agg(pl.col("year").first(), pl.col("value").first(), pl.len().alias("atoms"),
+                                 pl.col("group").min(), pl.col("group").max().alias("group_max"),
+                                 pl.col("group").null_count().alias("outside"))
+            .filter((pl.col("group") == pl.col("group_max")) & (pl.col("outside") == 0))
+            .group_by("group", "year").agg(pl.col("value").sum(), pl.col("atoms").sum()))
     values = np.full((len(groups), years.size), np.nan)
-    for j, y in enumerate(years):
-        f = history.filter(pl.col("year") == int(y))
-        for i, g in enumerate(groups):
-            inside = [(frozenset(a), v) for a, v in zip(f["atoms"].to_list(), f["value"].to_list()) if frozenset(a) <= g]
-            if inside and frozenset().union(*(a for a, _v in inside)) == g:
-                values[i, j] = sum(v for _a, v in inside)
+    g, y = rows["group"].to_numpy(), np.searchsorted(years, rows["year"].to_numpy())
+    tiled = rows["atoms"].to_numpy() == sizes[g]
+    values[g[tiled], y[tiled]] = rows["value"].to_numpy()[tiled]
     codes, names = [], []
     for g in groups:
         members = at.filter(pl.col("atoms").list.eval(pl.element().is_in(list(g))).list.all()).sort("value", descending=True)
