@@ -8,7 +8,6 @@ import openpyxl
 import polars as pl
 import pytest
 
-from aimaq import i18n
 from aimaq.errors import ValidationFailed
 from aimaq.ingest.service import import_file
 from aimaq.store.catalogue import save_indicators
@@ -25,8 +24,7 @@ HEADER = ["territory", "indicator", "period", "value", "unit"]
 @pytest.fixture()
 def con(db):
     save_indicators(db, INDICATORS)
-    with i18n.use_language("en"):  # the reasons are checked by their English message ids
-        yield db
+    return db
 
 
 def write(tmp_path, rows, fmt, header=HEADER, name="data", sheets=None):
@@ -59,8 +57,8 @@ BAD_ROWS = [
     (("Акмолинская", "happiness", 2023, 1, ""), "indicator", "unknown indicator"),
     (("Акмолинская", "population", 2023, "много", ""), "value", "value is not a number"),
     (("Акмолинская", "population", 2023, 5, "%"), "unit", "unit mismatch"),
-    (("Акмолинская", "water_access_pct", 2023, 101.5, ""), "value", "percentage outside 0–100"),
-    (("Акмолинская", "population", 2023, -3, ""), "value", "negative count"),
+    (("Акмолинская", "water_access_pct", 2023, 101.5, ""), "value", "outside the plausible range 0 … 100"),
+    (("Акмолинская", "population", 2023, -3, ""), "value", "outside the plausible range 0 … 100000000"),
     (("Абай", "population", 2019, 600000, ""), "period", "period outside the validity"),
     (("Акмолинская", "population", "весна", 1, ""), "period", "period is not a year"),
 ]
@@ -141,7 +139,7 @@ def test_wide_layout_csv_named_by_indicator_and_xlsx_one_indicator_per_sheet(con
         import_file(con, book)
     (p,) = err.value.problems
     assert (p.sheet, p.row, p.column) == ("water_access_pct", 2, "C (2024)")
-    assert "percentage outside 0–100" in p.reason
+    assert "outside the plausible range 0 … 100 " in p.reason
 
 
 def test_cli_import_errors_go_to_stderr_with_nonzero_status(con, tmp_path):
@@ -152,12 +150,12 @@ def test_cli_import_errors_go_to_stderr_with_nonzero_status(con, tmp_path):
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "import", str(bad)], capture_output=True,
                          text=True, env=env)
     assert run.returncode == 2
-    assert "Атлантида" in run.stderr and "неизвестная территория" in run.stderr and run.stdout == ""
+    assert "Атлантида" in run.stderr and "unknown territory" in run.stderr and run.stdout == ""
     good = write(tmp_path, GOOD, "csv", name="good")
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", db_path, "import", str(good)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "добавлено 2, пересмотрено 0, без изменений 0" in run.stdout
+    assert "added 2, revised 0, unchanged 0" in run.stdout
 
 
 def test_an_earlier_revision_can_be_read_back(con, tmp_path):

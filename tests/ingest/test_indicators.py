@@ -43,7 +43,7 @@ def test_indicator_cli(db, tmp_path):
     catalogue.write_text("code,name_ru,unit\nwater_pct,Водоснабжение,pct\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", path, "indicator", "import", str(catalogue)],
                          capture_output=True, text=True)
-    assert run.returncode == 0 and "добавлено показателей: 1" in run.stdout, run.stderr
+    assert run.returncode == 0 and "added 1 indicator" in run.stdout, run.stderr
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", path, "indicator", "list", "-f", "csv"],
                          capture_output=True, text=True)
     assert run.returncode == 0 and "water_pct,Водоснабжение" in run.stdout

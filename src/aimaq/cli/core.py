@@ -48,19 +48,16 @@ def register(app: typer.Typer) -> None:
         fmt: Format = FormatOpt,
     ) -> None:
         from aimaq.errors import ValidationFailed
-        from aimaq.ingest.service import import_file
-        from aimaq.store.db import connect
+        from aimaq.ingest.service import import_path
+        from aimaq.settings import get_settings
 
-        con = connect()
         try:
-            result = import_file(con, file, dry_run=dry_run, indicator=indicator,
+            result = import_path(get_settings().db_path, file, dry_run=dry_run, indicator=indicator,
                                  source={"title": source, "publisher": publisher} if source else None)
         except ValidationFailed as exc:
             if fmt is not Format.table:  # machine-readable problems on stderr; main() prints them as lines too
                 emit(pl.DataFrame([p.__dict__ for p in exc.problems]), fmt, stream=sys.stderr)
             raise
-        finally:
-            con.close()
         counts = dict(file=file, layout=result.layout, added=result.added, revised=result.revised,
                       unchanged=result.unchanged, id=result.import_id)
         typer.echo(_("{file}: {layout} layout; would add {added}, would revise {revised}, unchanged {unchanged} "
