@@ -82,12 +82,19 @@ class RichReporter(Reporter):
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
                                        TimeElapsedColumn)
 
-            self._display = Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
-                                     _CountedOnly(BarColumn()), _CountedOnly(MofNCompleteColumn()),
-                                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=self.console,
-                                     transient=False, redirect_stdout=False, redirect_stderr=False)
+            # the time first: a long description on a narrow terminal is cut at its end, never the time
+            self._display = Progress(SpinnerColumn(finished_text="[green]✓"), TimeElapsedColumn(),
+                                     TextColumn("{task.description}{task.fields[note]}"), _CountedOnly(BarColumn()),
+                                     _CountedOnly(MofNCompleteColumn()),
+                                     console=self.console, transient=False, redirect_stdout=False,
+                                     redirect_stderr=False)
             self._display.start()
         return self._display
+
+    def _fit(self, text: str, others: int) -> str:
+        """The description cut to what the terminal leaves beside the other columns (rich would drop them)."""
+        room = max(self.console.width - others, 10)
+        return text if len(text) <= room else text[:room - 1] + "…"
 
     def _finish(self, task_id: int) -> None:
         self._open.remove(task_id)
@@ -98,7 +105,7 @@ class RichReporter(Reporter):
     @contextlib.contextmanager
     def step(self, description: str) -> Iterator[None]:
         display = self._start()
-        task_id = display.add_task(description, total=1, note="", counted=False)
+        task_id = display.add_task(self._fit(description, 12), total=1, note="", counted=False)
         self._open.append(task_id)
         try:
             yield
@@ -109,7 +116,7 @@ class RichReporter(Reporter):
     @contextlib.contextmanager
     def track(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
         display = self._start()
-        task_id = display.add_task(description, total=max(int(total), 1), note="", counted=True)
+        task_id = display.add_task(self._fit(description, 40), total=max(int(total), 1), note="", counted=True)
         self._open.append(task_id)
 
         def advance(n: int = 1) -> None:
@@ -122,8 +129,10 @@ class RichReporter(Reporter):
             self._finish(task_id)
 
     def status(self, text: str) -> None:
+        """The note goes on a line of its own under the task's description, so a narrow terminal still shows it."""
         if self._display is not None and self._open:
-            self._display.update(self._open[-1], note=text)
+            task = self._open[-1]
+            self._display.update(task, note="\n" + " " * 10 + self._fit(text, 12))
 
 
 @contextlib.contextmanager

@@ -156,6 +156,9 @@ def _translate_help_option(command) -> None:
     command._help_option = option
 
 
+# help texts of options defined outside the command modules (cli/output.py's --format)
+OTHER_HELP = [N_("table, csv or json")]
+
 # words the commands put into messages by value: territory levels, population areas
 VALUE_WORDS = [N_("country"), N_("region"), N_("district"), N_("okrug"), N_("settlement"), N_("total"), N_("urban"),
                N_("rural"), N_("sphere"), N_("year")]
