@@ -34,9 +34,15 @@ def test_what_counts_as_empty(tmp_path):
     assert not holds_no_data(tmp_path / "text.duckdb")
 
 
-def test_info_on_an_empty_database_says_what_to_do_next(aimaq, tmp_path):
+@pytest.mark.parametrize("make", ["migrated", "no tables", "zero bytes"])
+def test_info_on_an_empty_database_says_what_to_do_next(aimaq, tmp_path, make):
     path = tmp_path / "empty.duckdb"
-    connect(path).close()
+    if make == "migrated":
+        connect(path).close()
+    elif make == "no tables":
+        duckdb.connect(str(path)).close()
+    else:
+        path.write_bytes(b"")
     code, out, err = aimaq("--db", path, "info")
     assert code == 0, err
     assert f"В базе {path} пока нет данных" in out and f"aimaq --db {path} init" in out and "import" in out

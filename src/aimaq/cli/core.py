@@ -30,11 +30,6 @@ def _print_summary(con, fmt: Format) -> None:
             emit(frame.with_columns(pl.lit(title).alias("section")), fmt)
 
 
-def _has_data(con) -> bool:
-    total = con.execute("SELECT (SELECT count(*) FROM territory) + (SELECT count(*) FROM observation)").fetchone()[0]
-    return bool(total)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("import", help=N_("Import observations from CSV or XLSX: the whole file is checked first; nothing "
                                    "is written if a row fails."))
@@ -72,17 +67,17 @@ def register(app: typer.Typer) -> None:
                                  "sources, share synthetic."))
     def info(fmt: Format = FormatOpt) -> None:
         from aimaq.settings import get_settings
-        from aimaq.store.db import connect
+        from aimaq.store.db import connect, holds_no_data
 
-        con = connect(read_only=True)
-        if not _has_data(con):  # a new or emptied file: say how to fill it instead of printing zeros
-            path = get_settings().db_path
-            con.close()
+        path = get_settings().db_path
+        if str(path) != ":memory:" and Path(path).exists() and holds_no_data(path):
+            # a new or emptied file: say how to fill it instead of printing zeros
             typer.echo(_("The database {path} holds no data yet. `aimaq --db {path} init` fills it with the registry, "
                          "national statistics and the review's figures; then `aimaq --db {path} import FILE` adds your "
                          "tables (`aimaq --db {path} demo` builds a complete example on synthetic data instead).",
                          path=path))
             return
+        con = connect(read_only=True)  # a missing file is an error naming `aimaq init`
         _print_summary(con, fmt)
         con.close()
 
