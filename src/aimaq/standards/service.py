@@ -361,8 +361,8 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     problem = build_problem(cm, settlements, catalogue, threshold_pct=threshold_pct if objective == "threshold" else None,
                             spillover=spillover, candidates=mask, network=network)
     budget_mln = budget_tenge / 1e6
-    ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s)
     greedy = solve_greedy(problem, budget_mln, objective)
+    ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s, incumbent=greedy)
     unit = "pp" if objective == "popweighted" else "settlements"
     summary = pl.DataFrame({
         "method": ["ilp", "greedy"], "objective": objective, "unit": unit,
@@ -372,6 +372,7 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
         "gain_per_bn_tenge": [ilp.gain_per_bn_tenge, greedy.gain_per_bn_tenge],
         "status": [ilp.status, greedy.status],
         "mip_gap": [ilp.mip_gap, None],
+        "bound": [ilp.bound, None],
     })
     names = settlements.select("kato", "name_ru")
     projects = pl.concat([plan_table(problem, ilp), plan_table(problem, greedy)]).join(names, on="kato", how="left")
@@ -380,7 +381,8 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
                       {"budget_tenge": budget_tenge, "objective": objective, "threshold_pct": threshold_pct,
                        "region": region, "spillover": spillover,
                        "road_network": None if stored is None else stored[1], "ilp_status": ilp.status,
-                       "mip_gap": ilp.mip_gap, "gain_ilp": ilp.value, "gain_greedy": greedy.value})
+                       "mip_gap": ilp.mip_gap, "bound": ilp.bound, "gain_ilp": ilp.value,
+                       "gain_greedy": greedy.value})
     rows = projects.select(pl.lit(run_id).alias("run_id"), "method", "kato", "item", "cost_mln",
                            pl.col("gain_alone").alias("gain"))
     con.register("_p", rows.to_arrow())
