@@ -136,8 +136,11 @@ def _pending(con, batch: int) -> dict:
 
 
 def approve_batch(con, batch: int, *, user=None, ip: str | None = None) -> dict:
-    """The batch's rows become the latest revisions (unchanged values add nothing); one transaction."""
-    with transaction(con):
+    """The batch's rows become the latest revisions (unchanged values add nothing); one transaction. Writers of one
+    process take turns with the importer's (its lock), so revisions are numbered against committed values."""
+    from aimaq.ingest.service import _one_writer
+
+    with _one_writer(con), transaction(con):
         _pending(con, batch)
         counts = _counts(con, batch)
         con.execute(f"""

@@ -23,7 +23,9 @@ from aimaq.errors import AimaqError
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SERVER_SCHEMES = ("postgresql://", "postgres://")
-PG = "pg"  # the attached PostgreSQL database's name inside DuckDB
+_SHARED = ":memory:aimaq_server"  # one in-memory DuckDB per process holds every attached PostgreSQL database
+_ATTACH_LOCK = __import__("threading").Lock()
+_VIEWS_MADE: set = set()
 
 
 def is_server(target) -> bool:
@@ -122,7 +124,7 @@ def data_version(con) -> str:
     """A text that changes whenever any committed data changes: the key of the web's response cache. PostgreSQL:
     the write-ahead log position; a DuckDB file: the file's and its WAL's size and modification time."""
     if isinstance(con, ServerConnection):
-        return con.execute(f"SELECT * FROM postgres_query('{PG}', 'SELECT pg_current_wal_lsn()::text')").fetchone()[0]
+        return con.query_server("SELECT pg_current_wal_lsn()::text")[0][0]
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     path = row[0] if row else None
     if not path:
@@ -182,26 +184,36 @@ class ServerConnection:
     """A DuckDB connection whose default catalog is an attached PostgreSQL database. It behaves as a DuckDB
     connection (`execute` returns itself; `fetchall`, `pl`, `register` … pass through)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, url: str, schema: str, read_only: bool,
+    def __init__(self, con: duckdb.DuckDBPyConnection, url: str, schema: str, read_only: bool, alias: str,
                  sequences: dict | None = None):
-        self._con, self.url, self.schema, self.read_only = con, url, schema, read_only
+        self._con, self.url, self.schema, self.read_only, self.alias = con, url, schema, read_only, alias
         self._sequences = sequences if sequences is not None else {}
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False, schema: str = "public") -> "ServerConnection":
-        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                                 "autoload_known_extensions": False})
+        """A connection of the process's shared in-memory DuckDB, where the extension is loaded once and each
+        database (URL and mode) attached once, under an alias of its own."""
+        import hashlib
+
+        alias = "pg_" + hashlib.sha256(f"{url}|{read_only}".encode()).hexdigest()[:12]
+        con = duckdb.connect(_SHARED, config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
         try:
-            con.execute(f"LOAD {_quote(_pg_extension())}")
-            mode = ", READ_ONLY" if read_only else ""
-            con.execute(f"ATTACH {_quote(url)} AS {PG} (TYPE postgres{mode})")
+            with _ATTACH_LOCK:
+                if not con.execute("SELECT count(*) FROM duckdb_extensions() WHERE extension_name = 'postgres_scanner'"
+                                   " AND loaded").fetchone()[0]:
+                    con.execute(f"LOAD {_quote(_pg_extension())}")
+                if not con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]
+                                   ).fetchone()[0]:
+                    mode = ", READ_ONLY" if read_only else ""
+                    con.execute(f"ATTACH {_quote(url)} AS {alias} (TYPE postgres{mode})")
         except duckdb.Error as exc:
             con.close()
             raise AimaqError(f"cannot open database {redact(url)}: {str(exc).splitlines()[0]}") from exc
-        self = cls(con, url, schema, read_only)
+        self = cls(con, url, schema, read_only, alias)
         if schema != "public":
             self.run_on_server(f'CREATE SCHEMA IF NOT EXISTS "{schema}"', schema_first=False)
-            con.execute("CALL pg_clear_cache()")
+        con.execute("CALL pg_clear_cache()")  # another process (or a build's schema swap) may have changed tables
         self._use()
         if read_only:
             self.create_views()
@@ -210,12 +222,13 @@ class ServerConnection:
         return self
 
     def _use(self) -> None:
-        self._con.execute(f'USE {PG}."{self.schema}"')
-        self._con.execute(f"SET search_path = {_quote(f'{PG}.{self.schema},memory.main')}")
+        self._con.execute(f'USE {self.alias}."{self.schema}"')
+        self._con.execute(f"SET search_path = {_quote(f'{self.alias}.{self.schema},memory.main')}")
 
     def cursor(self) -> "ServerConnection":
         """A connection of its own over the same attached database (one per thread or request)."""
-        other = ServerConnection(self._con.cursor(), self.url, self.schema, self.read_only, self._sequences)
+        other = ServerConnection(self._con.cursor(), self.url, self.schema, self.read_only, self.alias,
+                                 self._sequences)
         other._use()
         return other
 
@@ -245,10 +258,10 @@ class ServerConnection:
     # -- what PostgreSQL does itself --
     def run_on_server(self, sql: str, *, schema_first: bool = True) -> None:
         prefix = f'SET search_path TO "{self.schema}"; ' if schema_first else ""
-        self._con.execute(f"CALL postgres_execute('{PG}', {_quote(prefix + sql)})")
+        self._con.execute(f"CALL postgres_execute('{self.alias}', {_quote(prefix + sql)})")
 
     def query_server(self, sql: str) -> list[tuple]:
-        return self._con.execute(f"SELECT * FROM postgres_query('{PG}', {_quote(sql)})").fetchall()
+        return self._con.execute(f"SELECT * FROM postgres_query('{self.alias}', {_quote(sql)})").fetchall()
 
     def run_migration(self, sql: str) -> None:
         """Tables, sequences and indexes go to PostgreSQL; views stay DuckDB SQL (made by `create_views`)."""
@@ -258,7 +271,15 @@ class ServerConnection:
             self._con.execute("CALL pg_clear_cache()")
 
     def create_views(self) -> None:
-        """Every migration's views, in order, in DuckDB's in-memory catalog, reading the PostgreSQL tables."""
+        """Every migration's views, in order, in DuckDB's in-memory catalog, reading the PostgreSQL tables (by the
+        search path of the connection that queries them, so one set serves every attached database)."""
+        with _ATTACH_LOCK:
+            if _SHARED in _VIEWS_MADE:
+                return
+            self._create_views()
+            _VIEWS_MADE.add(_SHARED)
+
+    def _create_views(self) -> None:
         for _, _, sql in migrations():
             for statement in split_statements(sql):
                 view = _VIEW.match(statement)

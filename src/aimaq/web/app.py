@@ -111,6 +111,10 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     @app.exception_handler(AimaqError)
     async def _aimaq(request: Request, exc: AimaqError):
         from aimaq.demography.repository import NoForecastRun
+        from aimaq.errors import DatabaseBusy
+
+        if isinstance(exc, DatabaseBusy):
+            return _busy()
 
         status = 404 if isinstance(exc, (NotFound, NoForecastRun)) else 422
         return JSONResponse(status_code=status, content={"detail": str(exc)})
@@ -118,8 +122,7 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     @app.exception_handler(duckdb.Error)
     async def _database(request: Request, exc: duckdb.Error):
         if is_busy(exc):  # a write conflict or a lock: the client may simply retry
-            return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}, content={
-                "detail": _("The database is busy; retry in {seconds} s", seconds=RETRY_AFTER_S)})
+            return _busy()
         # reads run in a read-only transaction: a service that would compute and store a missing result cannot
         if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
             return JSONResponse(status_code=409, content={
@@ -265,11 +268,18 @@ def _multipart_available() -> bool:
     return importlib.util.find_spec("python_multipart") is not None
 
 
+def _busy() -> JSONResponse:
+    return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}, content={
+        "detail": _("The database is busy; retry in {seconds} s", seconds=RETRY_AFTER_S)})
+
+
 def is_busy(exc: Exception) -> bool:
     """A write conflict, a lock or a serialisation failure: the same request may succeed a moment later."""
     text = str(exc).lower()
     return any(word in text for word in ("conflict", "could not set lock", "could not serialize", "deadlock",
-                                         "lock timeout", "database is locked", "too many clients"))
+                                         "lock timeout", "database is locked", "too many clients",
+                                         # PostgreSQL: two writers numbered the same revision at once
+                                         "duplicate key value violates unique constraint"))
 
 
 def _too_large(limit: int) -> JSONResponse:
