@@ -29,6 +29,8 @@ REVIEW_DIR = Path(__file__).resolve().parents[2] / "src" / "aimaq" / "data" / "r
 FONTS = Path(__file__).resolve().parents[2] / "src" / "aimaq" / "report" / "fonts"
 LANGS = ("ru", "kk", "en")
 KAZAKH = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+# the module builds a demo database and three editions once (about a minute on an idle machine)
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")

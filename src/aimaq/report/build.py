@@ -53,6 +53,7 @@ def write_editions(data: ReviewData, out: Path, formats: list[str], langs=LANGUA
     if processes and processes > 1 and len(jobs) > 1:
         import multiprocessing as mp
 
-        with mp.get_context("fork").Pool(min(processes, len(jobs))) as pool:
+        # spawn, not fork: polars and DuckDB keep thread pools that a forked child may find locked
+        with mp.get_context("spawn").Pool(min(processes, len(jobs))) as pool:
             return dict(pool.map(_edition_job, jobs))
     return dict(_edition_job(j) for j in jobs)

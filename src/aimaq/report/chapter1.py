@@ -506,8 +506,9 @@ def diploma(c: Ctx) -> Section:
     s = Section("1.7", _("The «With a Diploma to the Village» project"))
     s.extend(c.text("1.7"))
     pub, nm = c.pub, c.names
-    total_k = pub.get("diploma_lifting_allowance_recipients_thousand", period="2019-2023", plain=True)
-    loans_k = pub.get("diploma_housing_loan_recipients_thousand", period="2019-2023", plain=True)
+    total_k = pub.get("diploma_lifting_allowance_recipients_thousand", period="2019-2023",
+                      has="programme=")
+    loans_k = pub.get("diploma_housing_loan_recipients_thousand", period="2019-2023", has="programme=")
     if total_k is not None and loans_k is not None:
         s.add(_p(_("Over the five years 2019–2023, {n} thousand specialists received the lifting allowance, and "
                    "{loans} thousand of them also took a budget loan for housing.", n=fmt_smart(total_k, 1),
@@ -533,6 +534,8 @@ def diploma(c: Ctx) -> Section:
     sp = c.data.diploma_spheres
     years = sorted({p for p in sp["period"].to_list() if "-" not in p})
     spheres = list(dict.fromkeys(sp.filter(pl.col("kind").is_null())["sphere"].to_list()))
+    published = {x: i for i, x in enumerate(c.data.sphere_order)}
+    spheres.sort(key=lambda x: published.get(x, len(published)))  # the published column order
     cell = {(r["sphere"], r["period"]): r["value"] for r in sp.filter(pl.col("kind").is_null()).iter_rows(named=True)}
     tot = {r["sphere"]: r["value"] for r in sp.filter(pl.col("kind") == "total").iter_rows(named=True)}
     grand = sum(tot.values()) if tot else None

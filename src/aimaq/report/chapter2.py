@@ -216,8 +216,9 @@ def conclusions(c: Ctx) -> Section:
     if proj is not None and sett is not None:
         s.add(_p(_("In 2019–2023 about {p} thousand infrastructure projects were carried out in {s} thousand "
                    "villages.", p=fmt_smart(proj, 1), s=fmt_smart(sett, 1)), "bullet"))
-    dk = pub.get("diploma_lifting_allowance_recipients_thousand", period="2019-2023", plain=True)
-    dl = pub.get("diploma_housing_loan_recipients_thousand", period="2019-2023", plain=True)
+    dk = pub.get("diploma_lifting_allowance_recipients_thousand", period="2019-2023",
+                      has="programme=")
+    dl = pub.get("diploma_housing_loan_recipients_thousand", period="2019-2023", has="programme=")
     if dk is not None and dl is not None:
         s.add(_p(_("{n} thousand specialists moved to villages with a lifting allowance; {l} thousand took a housing "
                    "loan.", n=fmt_smart(dk, 0), l=fmt_smart(dl, 1)), "bullet"))

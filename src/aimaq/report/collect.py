@@ -47,6 +47,7 @@ class ReviewData:
     runs: pl.DataFrame | None = None
     sources: pl.DataFrame | None = None
     indicator_names: dict[str, dict[str, str]] = field(default_factory=dict)  # code → {ru, kk, en}
+    sphere_order: list[str] = field(default_factory=list)  # Table 4's columns in the published order
 
 
 def _names(con) -> pl.DataFrame:
@@ -163,6 +164,7 @@ def _published_names_runs(con: duckdb.DuckDBPyConnection, data: ReviewData) -> N
         "arg_max(name_kk, valid_from) AS name_kk, arg_max(name_en, valid_from) AS name_en FROM territory "
         "GROUP BY kato").pl())
     data.runs = runs(con)
+    data.sphere_order = _shipped_breakdown_order("table4_diploma_spheres.csv", "sphere")
     data.indicator_names = {code: {"ru": ru, "kk": kk or ru, "en": en or code}
                             for code, ru, kk, en in con.execute(
                                 "SELECT code, name_ru, name_kk, name_en FROM indicator").fetchall()}
@@ -185,6 +187,18 @@ def _shipped_order(name: str) -> pl.DataFrame:
     order = list(dict.fromkeys(codes))
     return pl.DataFrame({"indicator": order, "order": list(range(len(order)))},
                         schema={"indicator": pl.Utf8, "order": pl.Int64})
+
+
+def _shipped_breakdown_order(name: str, key: str) -> list[str]:
+    """The values of breakdown `key` in the order the shipped review CSV lists them (the published column order)."""
+    from aimaq.data import data_path
+
+    try:
+        frame = pl.read_csv(data_path("review", name), infer_schema_length=None)
+    except (OSError, AimaqError):
+        return []
+    values = frame["breakdown"].fill_null("").str.extract(rf"(?:^|;){key}=([^;]*)").drop_nulls().to_list()
+    return list(dict.fromkeys(values))
 
 
 def _try(notes: list[str], what: str, fn, *args):
