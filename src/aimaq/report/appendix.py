@@ -8,7 +8,7 @@ import re
 
 import polars as pl
 
-from aimaq.i18n import N_, _
+from aimaq.i18n import N_, _, ngettext
 from aimaq.report.collect import REVIEW_PUBLISHER
 from aimaq.report.facts import SRC_AIMAQ, SRC_AIMAQ_SYN, Ctx, src
 from aimaq.report.labels import label
@@ -23,7 +23,13 @@ _FLAG_KINDS = {"sum": N_("sum of parts differs from the total"), "ratio": N_("ra
                "implausible jump": N_("implausible change"), "suspicious": N_("suspicious value"),
                "period label": N_("the period does not match the value"),
                "forecast conflict": N_("two different forecasts"), "unit missing": N_("unit not given"),
-               "date conflict": N_("two different dates"), "date": N_("two different dates")}
+               "date conflict": N_("two different dates"), "date": N_("two different dates"),
+               "implausible": N_("implausible value"), "rounding": N_("rounding does not match"),
+               "tie": N_("equal scores, different ranks"), "same value": N_("one value given for two years"),
+               "same values": N_("one value given for two years"), "urbanisation": N_("the trend contradicts the text"),
+               "text": N_("the text contradicts the table"), "table 3": N_("the count in the text differs"),
+               "bns figure": N_("the figure is in earlier boundaries"),
+               "reference date": N_("reference date not stated"), "37.7%": N_("shares do not add up to 100%")}
 _JOBS = {"rating": N_("quality-of-life rating"), "standards": N_("regional standards coverage"),
          "villages": N_("villages with potential"), "forecast": N_("population forecast"),
          "monotowns": N_("monotown classification")}
@@ -66,12 +72,21 @@ def appendix(c: Ctx) -> Section:
                           "and listed here, {own} of them from the 2024 edition.", n=fmt_int(fl.height),
                           own=fmt_int(own.height))))
         rows = []
-        for k, ind, per, v, flag, place in fl.select("kato", "indicator", "period", "value", "flag",
-                                                     "place").iter_rows():
-            where = _short_place(place)
+        # one row per source, indicator, discrepancy and place: a note repeated for 17 regions is listed once
+        groups = fl.with_columns(where=pl.col("place").map_elements(_short_place, return_dtype=pl.Utf8)).group_by(
+            "title", "indicator", "flag", "where", maintain_order=True).agg(
+            pl.col("kato"), pl.col("period").unique(maintain_order=True), pl.col("value"))
+        for ind, flag, where, katos, periods, values in groups.select("indicator", "flag", "where", "kato", "period",
+                                                                      "value").iter_rows():
             detail = flag if c.lang == "en" else _flag_kind(flag)
-            rows.append([c.names.short(k) if k != NATIONAL else _("Kazakhstan"), _indicator(c, ind), per,
-                         fmt_smart(v, 2), detail, where])
+            places = list(dict.fromkeys(katos))
+            if len(places) == 1:
+                who = c.names.short(places[0]) if places[0] != NATIONAL else _("Kazakhstan")
+            else:
+                who = ngettext("{count} territory", "{count} territories", len(places), count=fmt_int(len(places)))
+            value = fmt_smart(values[0], 2) if len(values) == 1 else ngettext(
+                "{count} value", "{count} values", len(values), count=fmt_int(len(values)))
+            rows.append([who, _indicator(c, ind), ", ".join(periods), value, detail, _place(where or "")])
         s.add(Table(_("Published values with a discrepancy"),
                     [_("Territory"), _("Indicator"), _("Period"), _("Value"), _("Discrepancy"), _("Place in source")],
                     rows, source=src(SRC_AIMAQ), align=["l", "l", "l", "r", "l", "l"],
@@ -101,7 +116,26 @@ def _short_place(place: str | None) -> str:
     if not place:
         return ""
     first = place.split(" | ")[0]
-    return re.split(r",\s*абз\.", first)[0].strip()
+    return re.split(r",\s*(?:абз\.|«)", first)[0].strip()
+
+
+_PLACE_WORDS = [(re.compile(r"^Таблица (\d+) \(раздел ([\d.]+)\)"), N_("Table {n} (section {s})")),
+                (re.compile(r"^Раздел ([\d.]+)"), N_("Section {n}")),
+                (re.compile(r"^Введение"), N_("Introduction")), (re.compile(r"^Выводы"), N_("Conclusions"))]
+
+
+def _place(place: str) -> str:
+    """The place in the source in the edition's language: «Таблица 2 (раздел 1.3), строка «Семей»» → «Table 2
+    (section 1.3), row «Семей»» (names quoted from the source stay as written)."""
+    out = place
+    for pattern, msg in _PLACE_WORDS:
+        m = pattern.match(out)
+        if m:
+            fields = dict(zip(("n", "s"), m.groups()))
+            out = _(msg, **fields) + out[m.end():]
+            break
+    out = re.sub(r"строка «([^»]*)»", lambda m: _("row «{x}»", x=m.group(1)), out)
+    return re.sub(r"столбец «([^»]*)»", lambda m: _("column «{x}»", x=m.group(1)), out)
 
 
 def _forecast_comparison(c: Ctx) -> list:

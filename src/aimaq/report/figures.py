@@ -53,10 +53,13 @@ def draw_figure(fig: Figure, folder: Path) -> Path:
     if draw is None:
         raise ComputationError(f"unknown figure kind {fig.kind!r}")
     f = draw(plt, fig)
+    # notes and the synthetic label go below everything else (the legend included); the tight bounding box
+    # of savefig grows to hold them
+    below = -0.45 / f.get_figheight()  # about 0.45 inch under the axes, whatever the figure's height
     if fig.data.get("note"):
-        f.text(0.01, 0.005, fig.data["note"], ha="left", va="bottom", fontsize=7, color="#444", style="italic")
+        f.text(0.01, below, fig.data["note"], ha="left", va="top", fontsize=7, color="#444", style="italic")
     if fig.synthetic:
-        f.text(0.99, 0.005, synthetic_label(), ha="right", va="bottom", fontsize=8, color=ACCENT, style="italic")
+        f.text(0.99, below, synthetic_label(), ha="right", va="top", fontsize=8, color=ACCENT, style="italic")
     path = folder / f"{fig.name}.png"
     f.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(f)

@@ -126,11 +126,11 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
     char("end")
 
 
-def _set_lang(element, lang: str) -> None:
+def _set_lang(rpr, lang: str) -> None:
+    """`<w:lang>` of a run-properties element (a style's or the document defaults') set to `lang`."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    rpr = element.get_or_add_rPr()
     el = rpr.find(qn("w:lang"))
     if el is None:
         el = OxmlElement("w:lang")
@@ -205,19 +205,11 @@ def render_docx(doc: Document, out: Path) -> Path:
         if name.startswith("Heading") or name in ("Title", "Subtitle", "Caption"):
             st.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F) if name != "Caption" else RGBColor(0, 0, 0)
     styles["Caption"].font.italic = False
-    _set_lang(styles["Normal"].element, lang)
-    # the document default (docDefaults) carries the language too, so every run inherits it
-    defaults = d.styles.element.find(qn("w:docDefaults"))
-    if defaults is not None:
-        rpr_default = defaults.find(qn("w:rPrDefault"))
-        if rpr_default is not None and rpr_default.find(qn("w:rPr")) is not None:
-            rpr = rpr_default.find(qn("w:rPr"))
-            el = rpr.find(qn("w:lang"))
-            if el is None:
-                el = OxmlElement("w:lang")
-                rpr.append(el)
-            for attr in ("w:val", "w:eastAsia", "w:bidi"):
-                el.set(qn(attr), lang)
+    _set_lang(styles["Normal"].element.get_or_add_rPr(), lang)
+    # the document defaults carry the language too, so every run inherits it
+    default_rpr = d.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    if default_rpr is not None:
+        _set_lang(default_rpr, lang)
     source_style = styles.add_style("Source", 1)
     source_style.base_style = styles["Normal"]
     source_style.font.size = Pt(8)
@@ -304,6 +296,8 @@ def render_docx(doc: Document, out: Path) -> Path:
                 t.autofit = False
                 weights = block.widths or ([2.5] + [1] * (len(block.columns) - 1))
                 widths = [int(text_width * w / sum(weights)) for w in weights]
+                for col, w in zip(t._tbl.tblGrid.gridCol_lst, widths):  # LibreOffice reads the grid, Word the cells
+                    col.w = w
                 header = t.rows[0]
                 trpr = header._tr.get_or_add_trPr()
                 repeat = OxmlElement("w:tblHeader")
