@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -30,8 +29,9 @@ app = typer.Typer(
 @app.callback()
 def _global(
     ctx: typer.Context,
-    db: Optional[Path] = typer.Option(None, "--db", envvar="AIMAQ_DB",
-                                      help=N_("Database file (default ./aimaq.duckdb).")),
+    db: Optional[str] = typer.Option(None, "--db", envvar="AIMAQ_DB",
+                                     help=N_("Database file (default ./aimaq.duckdb) or "
+                                             "postgresql://user:password@host:port/db.")),
     lang: Optional[str] = typer.Option(None, "--lang", envvar="AIMAQ_LANG",
                                        help=N_("Language of messages: ru, kk or en (default ru).")),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No progress display, even on a terminal.")),
@@ -43,7 +43,7 @@ def _global(
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "batch", "audit"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")
