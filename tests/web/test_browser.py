@@ -52,7 +52,7 @@ def test_map_region_markers_and_panel(server, tmp_path):
             page.on("request", lambda r: None if r.url.startswith(server) else requests_outside.append(r.url))
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(server + "/")
+            page.goto(server + "/map")
             page.wait_for_selector("#region option[value='100000000']", state="attached")
             assert page.locator("#synthetic-banner").is_hidden()   # regions alone are real data
             country_zoom = page.evaluate("window.aimaqMap.getZoom()")
@@ -72,7 +72,7 @@ def test_map_region_markers_and_panel(server, tmp_path):
             page.wait_for_selector("#gaps table")
             gaps_text = page.inner_text("#gaps")
             assert "Продовольственный магазин" in gaps_text and "Сарытомар" in gaps_text
-            assert "Обеспеченность по СРС" in page.inner_text(".legend")
+            assert "Обеспеченность по системе региональных стандартов" in page.inner_text(".legend")
             shot = tmp_path / "map.png"
             page.screenshot(path=str(shot))
             assert not errors, errors

@@ -66,7 +66,8 @@ def create_app(db_path: str | Path) -> FastAPI:
     """The app over the database at `db_path` (opened read-only per request; writable only for POST /api/import)."""
     db_path = str(db_path)
     app = FastAPI(title="Aimaq", description="Мониторинг регионального развития Казахстана: REST API и цифровая "
-                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0")
+                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0",
+                  docs_url=None, redoc_url=None)  # served offline from vendored files by aimaq.web.pages
     app.state.db_path = db_path
 
     @app.exception_handler(UnknownNameError)
@@ -198,10 +199,9 @@ def create_app(db_path: str | Path) -> FastAPI:
     static = resources.files("aimaq.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index():
-        return (resources.files("aimaq.web") / "templates" / "map.html").read_text(encoding="utf-8")
+    from aimaq.web.pages import router as pages_router  # dashboard at /, map at /map, /docs, /redoc
 
+    app.include_router(pages_router)
     return app
 
 
