@@ -18,7 +18,7 @@ from typing import Callable
 import duckdb
 import polars as pl
 from fastapi import APIRouter, Query, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
@@ -339,7 +339,7 @@ def dashboard_context(con, db_path: str, year: int) -> dict:
         tables.append(_forecast_table(forecast))
         charts["forecast"] = _forecast_chart(forecast)
     return {"title": _("Regional development of Kazakhstan"), "year": year, "tiles": tiles, "tables": tables,
-            "charts": charts, "stem": f"dashboard_{year}", "base": "", "bins": coverage_bins()}
+            "charts": charts, "stem": f"dashboard_{year}", "base": "", "bins": region_bins()}
 
 
 def coverage_bins() -> list[dict]:
@@ -347,6 +347,15 @@ def coverage_bins() -> list[dict]:
     return [{"min": 85, "color": "#1a9850", "label": "85–100 %"}, {"min": 70, "color": "#91cf60", "label": "70–85 %"},
             {"min": 50, "color": "#fee08b", "label": "50–70 %"},
             {"min": 0, "color": "#d73027", "label": _("below {n} %", n=50)},
+            {"min": None, "color": "#bdbdbd", "label": _("no data")}]
+
+
+def region_bins() -> list[dict]:
+    """Classes for regions' coverage: the regions lie between about 55 and 90 %, so finer classes than the
+    settlements' (which span 0–100 %) keep the country map from being one colour."""
+    return [{"min": 80, "color": "#1a9641", "label": "80–100 %"}, {"min": 70, "color": "#a6d96a", "label": "70–80 %"},
+            {"min": 65, "color": "#fee08b", "label": "65–70 %"}, {"min": 60, "color": "#fdae61", "label": "60–65 %"},
+            {"min": 0, "color": "#d7191c", "label": _("below {n} %", n=60)},
             {"min": None, "color": "#bdbdbd", "label": _("no data")}]
 
 
@@ -403,11 +412,16 @@ def region_context(con, db_path: str, kato: str, year: int, boundaries: int | No
                      lambda: _try(series_on_boundaries, con, indicator, boundaries))
         if got is None:
             continue
-        frame, more = got
-        frame = frame.filter((pl.col("kato") == code) & (pl.col("period").str.len_chars() == 4))
+        frame = got[0].filter((pl.col("kato") == code) & (pl.col("period").str.len_chars() == 4))
+        lost = frame.filter(pl.col("value").is_null())
+        if lost.height:  # the registry's reform left no way to express these on the chosen boundaries
+            notes.append(_("{indicator}: {n} values cannot be shown on the {year} boundaries ({first}–{last}): "
+                           "published for another set of regions, with no district data to re-add",
+                           indicator=_(label), n=lost.height, year=boundaries, first=lost["period"].min(),
+                           last=lost["period"].max()))
+        frame = frame.filter(pl.col("value").is_not_null())
         if frame.height:
             parts.append(frame.select("period", pl.col("value").alias(indicator)))
-            notes += more
     if parts:
         wide = parts[0]
         for p in parts[1:]:
@@ -484,7 +498,7 @@ def region_context(con, db_path: str, kato: str, year: int, boundaries: int | No
                             _(REVIEW) + ", " + _("Table 2")))
     pop = observation(con, code, "population")
     return {"title": local_name(region), "region": region, "kato": code, "year": year, "boundaries": boundaries,
-            "population": pop, "tables": tables, "charts": charts, "notes": sorted(set(notes)),
+            "population": pop, "tables": tables, "charts": charts, "notes": notes,
             "stem": f"region_{code}", "base": f"/region/{code}", "name_kk": region.get("name_kk"),
             "bins": coverage_bins()}
 
@@ -687,7 +701,7 @@ MAP_MESSAGES = [
     N_("Item / service"), N_("Nearest place that has it"), N_("km"), N_("Synthetic data"),
     N_("Open the settlement page"), N_("Open the region page"), N_("published, {period}"),
     N_("Click a settlement on the map."), N_("Nothing found for «{query}»"), N_("Several places match; choose one:"),
-    N_("Region"), N_("Settlement"), N_("District"), N_("below {n} %"),
+    N_("Region"), N_("Settlement"), N_("District"), N_("below {n} %"), N_("Published coverage of the regions"),
     N_("city of republican significance"), N_("city of regional significance"), N_("city of district significance"),
     N_("rural district centre"), N_("village"), N_("settlement"),
 ]
@@ -707,7 +721,7 @@ def map_page(request: Request, con: Con):
                        key=lambda r: r["name"])
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
                 "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
-                "bins": coverage_bins(), "regions": names}
+                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names}
 
     _warm_name_index(request.app.state.db_path)
     return render(request, "map.html", build)
@@ -807,9 +821,16 @@ def swagger_docs(request: Request):
 
 @router.get("/redoc", response_class=HTMLResponse)
 def redoc_docs(request: Request):
-    return get_redoc_html(openapi_url=request.app.openapi_url, title="Aimaq API",
-                          redoc_js_url="/static/vendor/redoc/redoc.standalone.js",
-                          redoc_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png", with_google_fonts=False)
+    # redoc 3 ships an ES module (it uses import.meta), so it is loaded as one rather than through FastAPI's helper
+    return HTMLResponse(f"""<!DOCTYPE html>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Aimaq API — ReDoc</title><link rel="icon" href="/static/vendor/swagger-ui/favicon-32x32.png">
+<style>body {{ margin: 0; }}</style></head>
+<body><div id="redoc"></div>
+<script type="module">
+import {{ init }} from "/static/vendor/redoc/redoc.standalone.js";
+init("{request.app.openapi_url}", {{}}, document.getElementById("redoc"));
+</script></body></html>""")
 
 
 __all__ = ["router", "Table", "Column", "dashboard_context", "region_context", "settlement_context",

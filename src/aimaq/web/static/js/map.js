@@ -35,11 +35,13 @@
     if (LANG === "en" && p.name_en) return p.name_en;
     return p.name_ru;
   }
-  function coverageColor(cov) {
+  function binColor(bins, cov) {
     if (cov === null || cov === undefined) return NO_DATA;
-    for (var i = 0; i < BINS.length; i++) if (cov >= BINS[i].min) return BINS[i].color;
-    return BINS[BINS.length - 1].color;
+    for (var i = 0; i < bins.length; i++) if (bins[i].min !== null && cov >= bins[i].min) return bins[i].color;
+    return NO_DATA;
   }
+  function coverageColor(cov) { return binColor(BINS, cov); }
+  function regionColor(cov) { return binColor(DATA.region_bins, cov); }
   function getJSON(url) {
     return fetch(url).then(function (r) {
       return r.json().then(function (body) {
@@ -115,6 +117,9 @@
         html += legendItem(b.color, fmt(b.from, b.digits) + " – " + fmt(b.to, b.digits));
       });
       html += legendItem(NO_DATA, T("no data"));
+    } else if (!state.region) {   // the country view: the regions' published coverage
+      html = "<b>" + esc(T("Published coverage of the regions")) + "</b>";
+      DATA.region_bins.forEach(function (b) { html += legendItem(b.color, b.label); });
     } else {
       html = "<b>" + esc(T("Coverage by the regional standards")) + "</b>";
       DATA.bins.forEach(function (b) { html += legendItem(b.color, b.label); });
@@ -169,7 +174,7 @@
   function regionStyle(f) {
     var selected = f.properties.kato === state.region;
     return {color: selected ? "#102a43" : "#4a6a8a", weight: selected ? 3 : 1,
-            fillColor: coverageColor(f.properties.coverage_pct),
+            fillColor: regionColor(f.properties.coverage_pct),
             fillOpacity: state.region ? (selected ? 0.12 : 0.35) : 0.7};
   }
   function loadRegions() {
@@ -212,7 +217,7 @@
     state.settlement = opts.settlement || "";
     $("region").value = state.region;
     if (settlementsLayer) { map.removeLayer(settlementsLayer); settlementsLayer = null; }
-    settlementFeatures = {};
+    settlementFeatures = {}; selectedMarker = null;
     setSynthetic("settlements", false);
     document.body.removeAttribute("data-settlements");
     if (regionsLayer) regionsLayer.setStyle(regionStyle);
@@ -257,10 +262,15 @@
     }).catch(function (e) { status(T("Error: {message}", {message: e.message})); });
   }
 
+  var selectedMarker = null;
   function selectSettlement(kato, keepView) {
     var feat = settlementFeatures[kato];
     if (!feat) return;
     state.settlement = kato;
+    if (selectedMarker) selectedMarker.setStyle({color: "#333", weight: 0.6});
+    selectedMarker = null;
+    settlementsLayer.eachLayer(function (layer) { if (layer.feature.properties.kato === kato) selectedMarker = layer; });
+    if (selectedMarker) { selectedMarker.setStyle({color: "#000", weight: 3}); selectedMarker.bringToFront(); }
     var p = feat.properties, year = state.year;
     if (!keepView && map.getZoom() < 9) {
       map.setView([feat.geometry.coordinates[1], feat.geometry.coordinates[0]], 9, {animate: false});
