@@ -87,7 +87,11 @@ def test_region_page(client):
         assert f'id="table-{table}"' in html, table
     assert "Семей" in section(html, "table-rating")
     indicators = section(html, "table-indicators")
-    assert "2000" in indicators and "2023" in indicators          # on today's boundaries, from the districts
+    assert "2022" in indicators and "2023" in indicators and "2021" not in indicators
+    # Abai exists from 2022: earlier values were published for East Kazakhstan, and the page says so
+    assert "Население: 22 знач. нельзя показать в границах" in text_of(html)
+    akmola = section(client.get("/region/110000000").text, "table-indicators")
+    assert "2000" in akmola and "2023" in akmola                 # an unchanged region: the whole series
     by_name = client.get("/region/Абай облысы")
     assert by_name.status_code == 200 and "Абайская область" in by_name.text
     unknown = client.get("/region/999999999")

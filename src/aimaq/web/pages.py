@@ -20,6 +20,7 @@ import polars as pl
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import LANGUAGES, N_, _, format_number, normalise_language, use_language
@@ -708,23 +709,89 @@ MAP_MESSAGES = [
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, con: Con):
-    def build():
+def map_page(request: Request):
+    db_path = request.app.state.db_path
+
+    def lists(con):
         indicators = con.execute("""
             SELECT i.code, i.name_ru, i.unit FROM indicator i
             WHERE i.code IN (SELECT DISTINCT indicator FROM observation_latest o JOIN territory t USING (kato)
                              WHERE t.level = 'settlement')
             ORDER BY i.name_ru""").fetchall()
         regions = con.execute("SELECT kato, name_ru, name_kk, name_en FROM territory WHERE level = 'region' "
-                              "AND valid_to IS NULL").pl()
-        names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions.iter_rows(named=True)),
-                       key=lambda r: r["name"])
+                              "AND valid_to IS NULL").pl().to_dicts()
+        return indicators, regions
+
+    def build():
+        indicators, regions = cached(db_path, ("map_lists",), lambda: with_database(db_path, lists))
+        names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
+        # the boundaries travel inside the page: one round trip less before the map can be used
+        boundaries = regions_layer_bytes(db_path).decode("utf-8").replace("</", "<\\/")
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
                 "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
-                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names}
+                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names,
+                "boundaries": Markup(boundaries)}
 
-    _warm_name_index(request.app.state.db_path)
+    _warm_up(db_path)
     return render(request, "map.html", build)
+
+
+def _json_bytes(value) -> bytes:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def with_database(db_path: str, fn: Callable):
+    """fn(con) on a read-only connection opened for it: a cached answer then needs no connection at all."""
+    from aimaq.store.db import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        return fn(con)
+    finally:
+        con.close()
+
+
+def _rounded(coords, digits: int = 3):
+    """Coordinates to `digits` decimals (3: about 100 m, finer than the simplified boundaries themselves)."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(c, digits) for c in coords]
+    return [_rounded(c, digits) for c in coords]
+
+
+def regions_layer_bytes(db_path: str) -> bytes:
+    """The regions layer with coordinates rounded: the map's largest download, halved."""
+    from aimaq.web.layers import regions_layer
+
+    def build(con):
+        layer = regions_layer(con)
+        for feature in layer["features"]:
+            feature["geometry"]["coordinates"] = _rounded(feature["geometry"]["coordinates"])
+        return _json_bytes(layer)
+
+    return cached(db_path, ("regions.geojson",), lambda: with_database(db_path, build))
+
+
+def settlements_layer_bytes(db_path: str, region: str, year: int) -> bytes:
+    from aimaq.web.layers import settlements_layer
+
+    return cached(db_path, ("settlements.geojson", region, year),
+                  lambda: with_database(db_path, lambda con: _json_bytes(settlements_layer(con, region, year))))
+
+
+@router.get("/api/pages/regions.geojson")
+def map_regions(request: Request):
+    """/api/regions.geojson, serialised once per database version (the map's first request)."""
+    return Response(regions_layer_bytes(request.app.state.db_path), media_type="application/geo+json")
+
+
+@router.get("/api/pages/settlements.geojson")
+def map_settlements(request: Request, region: str = Query(..., pattern=r"^\d{9}$"),
+                    year: int = Query(2023, ge=2000, le=2100)):
+    """/api/settlements.geojson of one region, built once per database version (the map's click on a region)."""
+    return Response(settlements_layer_bytes(request.app.state.db_path, region, year),
+                    media_type="application/geo+json")
 
 
 @router.get("/api/pages/search")
@@ -771,21 +838,22 @@ def _name_index(con):
     return _INDEX_CACHE["index"]
 
 
-def _warm_name_index(db_path: str) -> None:
-    """Build the search's name index in the background while the map page loads (once per database version)."""
+def _warm_up(db_path: str) -> None:
+    """While the first visitor looks at the country map, build in the background what the next clicks need: the
+    search's name index and every region's settlement layer (once per database version)."""
     import threading
 
-    from aimaq.store.db import connect
+    def regions(con):
+        _name_index(con)
+        return [k for (k,) in con.execute("SELECT kato FROM territory WHERE level = 'region' AND valid_to IS NULL "
+                                          "ORDER BY kato").fetchall()]
 
     def build():
         try:
-            con = connect(db_path, read_only=True)
-        except AimaqError:
-            return
-        try:
-            _name_index(con)
+            for kato in _try(with_database, db_path, regions) or []:
+                _try(settlements_layer_bytes, db_path, kato, 2023)
         finally:
-            con.close()
+            _INDEX_CACHE["warming"] = False
 
     if not _INDEX_CACHE.get("warming"):
         _INDEX_CACHE["warming"] = True

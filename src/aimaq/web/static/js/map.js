@@ -84,11 +84,22 @@
   }
 
   // --- the map ---------------------------------------------------------------------------------------------
-  var map = L.map("map", {zoomControl: true, attributionControl: true, zoomSnap: 0.25});
+  // one canvas for boundaries and markers: hundreds of markers draw far faster than as SVG, clicks reach the
+  // topmost shape (a marker over its region), and no focusable SVG path gets a focus rectangle when clicked
+  var map = L.map("map", {zoomControl: true, attributionControl: true, zoomSnap: 0.25, preferCanvas: true,
+                          renderer: L.canvas({padding: 0.3, tolerance: 3})});
   map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("geokz (CC BY 4.0)");
   map.setView([48.0, 67.0], 4.5);
   window.aimaqMap = map;  // for the browser tests and the console
+  // where a settlement's marker is on the screen (page coordinates), for the browser tests to click it
+  window.aimaqMarkerPoint = function (kato) {
+    var f = settlementFeatures[kato];
+    if (!f) return null;
+    var pt = map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+    var box = map.getContainer().getBoundingClientRect();
+    return {x: box.left + pt.x, y: box.top + pt.y};
+  };
 
   var regionsLayer = null, settlementsLayer = null, regionFeatures = {}, regionLayers = {};
   var settlementFeatures = {}, indicatorValues = null, indicatorBins = null, ready = false;
@@ -179,7 +190,9 @@
   }
   function loadRegions() {
     status(T("Loading region boundaries…"));
-    return getJSON("/api/regions.geojson").then(function (fc) {
+    var embedded = document.getElementById("regions-data");
+    var source = embedded ? Promise.resolve(JSON.parse(embedded.textContent)) : getJSON("/api/pages/regions.geojson");
+    return source.then(function (fc) {
       regionsLayer = L.geoJSON(fc, {
         style: regionStyle,
         onEachFeature: function (f, layer) {
@@ -235,7 +248,7 @@
     status(T("Loading settlements…"));
     var year = state.year;
     var started = performance.now();
-    return getJSON("/api/settlements.geojson?region=" + encodeURIComponent(kato) + "&year=" + year).then(function (fc) {
+    return getJSON("/api/pages/settlements.geojson?region=" + encodeURIComponent(kato) + "&year=" + year).then(function (fc) {
       if (state.region !== kato) return;  // another region was chosen meanwhile
       setSynthetic("settlements", fc.synthetic);
       settlementsLayer = L.geoJSON(fc, {
@@ -243,7 +256,7 @@
           var p = feat.properties;
           var r = p.population ? Math.max(3, Math.min(14, 1.6 * Math.log10(p.population + 1) + 1)) : 3;
           return L.circleMarker(latlng, {radius: r, color: "#333", weight: 0.6, fillColor: coverageColor(p.coverage_pct),
-                                         fillOpacity: 0.9, className: "settlement settlement-" + p.kato});
+                                         fillOpacity: 0.9});
         },
         onEachFeature: function (feat, layer) {
           settlementFeatures[feat.properties.kato] = feat;

@@ -67,7 +67,7 @@
       series: [{type: "bar", data: rows.map(function (r) { return {value: r.value, itemStyle: {color: colorOf(r.value)}}; }),
                 label: {show: true, position: "right", fontSize: 10, formatter: function (p) { return fmt(p.value, 1); }}}]
     });
-    fetch("/api/regions.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+    fetch("/api/pages/regions.geojson").then(function (r) { return r.json(); }).then(function (geo) {
       var byKato = {};
       charts.coverage.forEach(function (r) { byKato[r.kato] = r; });
       geo.features.forEach(function (f) { f.properties.name = f.properties.kato; });
