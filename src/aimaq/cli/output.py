@@ -31,7 +31,9 @@ def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | Non
     if floats:
         frame = frame.with_columns(pl.col(floats).round_sig_figs(12))
     if fmt is Format.csv:
-        stream.write(frame.write_csv())
+        from aimaq.ingest.escape import escape_formulas  # text a spreadsheet would run as a formula
+
+        stream.write(escape_formulas(frame).write_csv())
     elif fmt is Format.json:
         stream.write(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1) + "\n")
     else:
