@@ -206,6 +206,8 @@ def test_map_search_layers_panel_and_url(browser, server):
         page.fill("#search", "Қонаев")
         page.press("#search", "Enter")
         page.wait_for_function("document.body.getAttribute('data-selected') === '190000000'")
+        page.wait_for_selector("body[data-settlements]")
+        page.wait_for_function("window.aimaqMap.getZoom() >= 9")           # zoomed to the town
         w.shot("map-search-1366x768")
 
         # a link reopens the same view: region, settlement, layer

@@ -89,7 +89,7 @@ def test_region_page(client):
     indicators = section(html, "table-indicators")
     assert "2022" in indicators and "2023" in indicators and "2021" not in indicators
     # Abai exists from 2022: earlier values were published for East Kazakhstan, and the page says so
-    assert "Население: 22 знач. нельзя показать в границах" in text_of(html)
+    assert "Численность населения: 22 знач. нельзя показать в границах" in text_of(html)
     akmola = section(client.get("/region/110000000").text, "table-indicators")
     assert "2000" in akmola and "2023" in akmola                 # an unchanged region: the whole series
     by_name = client.get("/region/Абай облысы")

@@ -224,16 +224,11 @@ def _try(fn, *args, **kwargs):
 _CACHE: dict = {}
 
 
-def cached(db_path: str, key: tuple, compute: Callable):
-    """`compute()` once per database version (the file's modification time): the slow parts shared by every page
-    (series rebased on other boundaries, the standards' evaluation, the rating's Monte Carlo band)."""
-    import os
-
-    try:
-        stamp = os.stat(db_path).st_mtime_ns
-    except OSError:
-        stamp = 0
-    full = (db_path, stamp, key)
+def cached(pool, key: tuple, compute: Callable):
+    """`compute()` once per data version (`Pool.version`: the file's state, or PostgreSQL's log position): the slow
+    parts shared by every page (series on other boundaries, the standards' evaluation, the rating's Monte Carlo
+    band, the map's layers)."""
+    full = (str(pool.target), pool.version(), key)
     if full not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()
@@ -241,11 +236,11 @@ def cached(db_path: str, key: tuple, compute: Callable):
     return _CACHE[full]
 
 
-def _rating_band(con, db_path: str, year: int) -> pl.DataFrame | None:
+def _rating_band(con, pool, year: int) -> pl.DataFrame | None:
     """Rank and score intervals of the computed rating (Monte Carlo, 100 draws, fixed seed): seconds, so once."""
     from aimaq.rating.service import rating_uncertainty
 
-    return cached(db_path, ("rating_band", year), lambda: _try(rating_uncertainty, con, year, 100, seed=2024))
+    return cached(pool, ("rating_band", year), lambda: _try(rating_uncertainty, con, year, 100, seed=2024))
 
 
 # --- dashboard -------------------------------------------------------------------------------------------------
@@ -258,7 +253,7 @@ def _tile(title: str, value, decimals: int, unit: str, change=None, change_unit:
             "extra": extra}
 
 
-def dashboard_context(con, db_path: str, year: int) -> dict:
+def dashboard_context(con, pool, year: int) -> dict:
     from aimaq.rating.service import rating_summary, show_rating
 
     tiles = []
@@ -300,7 +295,7 @@ def dashboard_context(con, db_path: str, year: int) -> dict:
     tables, charts = [], {}
     rating = _try(show_rating, con, year, "published")
     if rating is not None:
-        band = _rating_band(con, db_path, year)
+        band = _rating_band(con, pool, year)
         if band is not None:
             rating = rating.join(band.select("kato", "rank_q5", "rank_q95", "score_q5", "score_q95"), on="kato",
                                  how="left")
@@ -394,7 +389,7 @@ SERIES = (("population", N_("Population"), "int"), ("internal_migration_net", N_
           ("srs_coverage_pct", N_("Coverage by the regional standards, %"), "pct"))
 
 
-def region_context(con, db_path: str, kato: str, year: int, boundaries: int | None) -> dict:
+def region_context(con, pool, kato: str, year: int, boundaries: int | None) -> dict:
     from aimaq.monotowns.service import list_monotowns
     from aimaq.rating.service import show_rating
     from aimaq.rural.service import show_villages
@@ -409,7 +404,7 @@ def region_context(con, db_path: str, kato: str, year: int, boundaries: int | No
 
     parts = []
     for indicator, label, _kind in SERIES:
-        got = cached(db_path, ("series", indicator, boundaries),
+        got = cached(pool, ("series", indicator, boundaries),
                      lambda: _try(series_on_boundaries, con, indicator, boundaries))
         if got is None:
             continue
@@ -440,7 +435,7 @@ def region_context(con, db_path: str, kato: str, year: int, boundaries: int | No
     catalogue = load_catalogue()
     rows = []
     for d in catalogue.directions:
-        frame = cached(db_path, ("coverage", year, "region", d.code),
+        frame = cached(pool, ("coverage", year, "region", d.code),
                        lambda: _try(coverage_table, con, year, "region", direction=d.code))
         if frame is None:
             break
@@ -517,7 +512,7 @@ ROLES = {"support": N_("support village"), "satellite": N_("satellite village"),
 POTENTIAL = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
 
-def settlement_context(con, db_path: str, kato: str, year: int) -> dict:
+def settlement_context(con, pool, kato: str, year: int) -> dict:
     from aimaq.rural.service import show_villages
     from aimaq.standards.service import gaps
 
@@ -529,7 +524,7 @@ def settlement_context(con, db_path: str, kato: str, year: int) -> dict:
                          WHERE s.kato = ? AND r.year = ? ORDER BY run_id DESC LIMIT 1""", [code, year]).fetchone()
     coverage = None if cov is None else dict(zip(("category", "n_applicable", "n_met", "coverage_pct", "synthetic"),
                                                   cov))
-    directions = _try(settlement_directions, con, db_path, code, year)
+    directions = _try(settlement_directions, con, pool, code, year)
     if directions is not None:
         tables.append(Table("coverage_by_direction", _("Coverage by direction, {year}", year=year), directions,
                             [Column("name", _("Direction")), Column("n_met", _("Met"), "int"),
@@ -559,7 +554,7 @@ def settlement_context(con, db_path: str, kato: str, year: int) -> dict:
             "name_kk": place.get("name_kk") if place.get("name_kk") != place.get("name_ru") else None}
 
 
-def settlement_directions(con, db_path: str, kato: str, year: int) -> pl.DataFrame:
+def settlement_directions(con, pool, kato: str, year: int) -> pl.DataFrame:
     """Items applicable and met by direction for one settlement (the standards' own evaluation of every
     settlement, done once per database version)."""
     from aimaq.standards.coverage import direction_coverage, evaluate
@@ -573,7 +568,7 @@ def settlement_directions(con, db_path: str, kato: str, year: int) -> pl.DataFra
                       None if stored is None else stored[0])
         return cm.kato, direction_coverage(cm, catalogue)
 
-    katos, (codes, applicable, met) = cached(db_path, ("directions", year), by_direction)
+    katos, (codes, applicable, met) = cached(pool, ("directions", year), by_direction)
     row = int((katos == kato).nonzero()[0][0])
     names = {d.code: _direction_name(d) for d in catalogue.directions}
     frame = pl.DataFrame({"direction": codes, "name": [names[c] for c in codes],
@@ -638,36 +633,39 @@ def programmes_context(con) -> dict:
 # --- routes: pages ---------------------------------------------------------------------------------------------
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, con: Con, year: int = Query(2024, ge=2000, le=2100)):
-    return render(request, "dashboard.html", lambda: dashboard_context(con, request.app.state.db_path, year))
+    return render(request, "dashboard.html", lambda: dashboard_context(con, request.app.state.pool, year))
 
 
 @router.get("/tables/{filename}")
 def dashboard_table(request: Request, con: Con, filename: str, year: int = Query(2024, ge=2000, le=2100)):
-    return download(request, lambda: dashboard_context(con, request.app.state.db_path, year), filename,
+    return download(request, lambda: dashboard_context(con, request.app.state.pool, year), filename,
                     f"dashboard_{year}")
 
 
 @router.get("/region/{kato}", response_class=HTMLResponse)
 def region_page(request: Request, con: Con, kato: str, year: int = Query(2023, ge=2000, le=2100),
                 boundaries: int | None = Query(None, ge=1991, le=2100)):
-    return render(request, "region.html", lambda: region_context(con, request.app.state.db_path, kato, year, boundaries))
+    return render(request, "region.html",
+                  lambda: region_context(con, request.app.state.pool, kato, year, boundaries))
 
 
 @router.get("/region/{kato}/tables/{filename}")
 def region_table(request: Request, con: Con, kato: str, filename: str, year: int = Query(2023, ge=2000, le=2100),
                  boundaries: int | None = Query(None, ge=1991, le=2100)):
-    return download(request, lambda: region_context(con, request.app.state.db_path, kato, year, boundaries), filename, f"region_{kato}")
+    return download(request, lambda: region_context(con, request.app.state.pool, kato, year, boundaries), filename,
+                    f"region_{kato}")
 
 
 @router.get("/settlement/{kato}", response_class=HTMLResponse)
 def settlement_page(request: Request, con: Con, kato: str, year: int = Query(2023, ge=2000, le=2100)):
-    return render(request, "settlement.html", lambda: settlement_context(con, request.app.state.db_path, kato, year))
+    return render(request, "settlement.html", lambda: settlement_context(con, request.app.state.pool, kato, year))
 
 
 @router.get("/settlement/{kato}/tables/{filename}")
 def settlement_table(request: Request, con: Con, kato: str, filename: str,
                      year: int = Query(2023, ge=2000, le=2100)):
-    return download(request, lambda: settlement_context(con, request.app.state.db_path, kato, year), filename, f"settlement_{kato}")
+    return download(request, lambda: settlement_context(con, request.app.state.pool, kato, year), filename,
+                    f"settlement_{kato}")
 
 
 @router.get("/monotown/{town}", response_class=HTMLResponse)
@@ -710,7 +708,7 @@ MAP_MESSAGES = [
 
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request):
-    db_path = request.app.state.db_path
+    pool = request.app.state.pool
 
     def lists(con):
         indicators = con.execute("""
@@ -723,16 +721,16 @@ def map_page(request: Request):
         return indicators, regions
 
     def build():
-        indicators, regions = cached(db_path, ("map_lists",), lambda: with_database(db_path, lists))
+        indicators, regions = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
         names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
         # the boundaries travel inside the page: one round trip less before the map can be used
-        boundaries = regions_layer_bytes(db_path).decode("utf-8").replace("</", "<\\/")
+        boundaries = regions_layer_bytes(pool).decode("utf-8").replace("</", "<\\/")
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
                 "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
                 "bins": coverage_bins(), "region_bins": region_bins(), "regions": names,
                 "boundaries": Markup(boundaries)}
 
-    _warm_up(db_path)
+    _warm_up(pool)
     return render(request, "map.html", build)
 
 
@@ -742,15 +740,10 @@ def _json_bytes(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def with_database(db_path: str, fn: Callable):
-    """fn(con) on a read-only connection opened for it: a cached answer then needs no connection at all."""
-    from aimaq.store.db import connect
-
-    con = connect(db_path, read_only=True)
-    try:
+def with_database(pool, fn: Callable):
+    """fn(con) on a read-only cursor of the server's pool, taken only when an answer is not cached."""
+    with pool.cursor(read_only=True) as con:
         return fn(con)
-    finally:
-        con.close()
 
 
 def _rounded(coords, digits: int = 3):
@@ -760,7 +753,7 @@ def _rounded(coords, digits: int = 3):
     return [_rounded(c, digits) for c in coords]
 
 
-def regions_layer_bytes(db_path: str) -> bytes:
+def regions_layer_bytes(pool) -> bytes:
     """The regions layer with coordinates rounded: the map's largest download, halved."""
     from aimaq.web.layers import regions_layer
 
@@ -770,27 +763,27 @@ def regions_layer_bytes(db_path: str) -> bytes:
             feature["geometry"]["coordinates"] = _rounded(feature["geometry"]["coordinates"])
         return _json_bytes(layer)
 
-    return cached(db_path, ("regions.geojson",), lambda: with_database(db_path, build))
+    return cached(pool, ("regions.geojson",), lambda: with_database(pool, build))
 
 
-def settlements_layer_bytes(db_path: str, region: str, year: int) -> bytes:
+def settlements_layer_bytes(pool, region: str, year: int) -> bytes:
     from aimaq.web.layers import settlements_layer
 
-    return cached(db_path, ("settlements.geojson", region, year),
-                  lambda: with_database(db_path, lambda con: _json_bytes(settlements_layer(con, region, year))))
+    return cached(pool, ("settlements.geojson", region, year),
+                  lambda: with_database(pool, lambda con: _json_bytes(settlements_layer(con, region, year))))
 
 
 @router.get("/api/pages/regions.geojson")
 def map_regions(request: Request):
     """/api/regions.geojson, serialised once per database version (the map's first request)."""
-    return Response(regions_layer_bytes(request.app.state.db_path), media_type="application/geo+json")
+    return Response(regions_layer_bytes(request.app.state.pool), media_type="application/geo+json")
 
 
 @router.get("/api/pages/settlements.geojson")
 def map_settlements(request: Request, region: str = Query(..., pattern=r"^\d{9}$"),
                     year: int = Query(2023, ge=2000, le=2100)):
     """/api/settlements.geojson of one region, built once per database version (the map's click on a region)."""
-    return Response(settlements_layer_bytes(request.app.state.db_path, region, year),
+    return Response(settlements_layer_bytes(request.app.state.pool, region, year),
                     media_type="application/geo+json")
 
 
@@ -838,7 +831,7 @@ def _name_index(con):
     return _INDEX_CACHE["index"]
 
 
-def _warm_up(db_path: str) -> None:
+def _warm_up(pool) -> None:
     """While the first visitor looks at the country map, build in the background what the next clicks need: the
     search's name index and every region's settlement layer (once per database version)."""
     import threading
@@ -850,8 +843,8 @@ def _warm_up(db_path: str) -> None:
 
     def build():
         try:
-            for kato in _try(with_database, db_path, regions) or []:
-                _try(settlements_layer_bytes, db_path, kato, 2023)
+            for kato in _try(with_database, pool, regions) or []:
+                _try(settlements_layer_bytes, pool, kato, 2023)
         finally:
             _INDEX_CACHE["warming"] = False
 

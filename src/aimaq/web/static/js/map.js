@@ -170,6 +170,7 @@
   }
   function loadLayerValues() {
     indicatorValues = null; indicatorBins = null; setSynthetic("values", false);
+    drawLegend();   // never the previous region's classes while this one's values load
     if (state.layer.indexOf("indicator:") !== 0 || !state.region) { recolour(); return Promise.resolve(); }
     var code = state.layer.slice("indicator:".length);
     return getJSON("/api/pages/settlement-values?region=" + state.region + "&indicator=" + encodeURIComponent(code) +
@@ -255,7 +256,7 @@
         pointToLayer: function (feat, latlng) {
           var p = feat.properties;
           var r = p.population ? Math.max(3, Math.min(14, 1.6 * Math.log10(p.population + 1) + 1)) : 3;
-          return L.circleMarker(latlng, {radius: r, color: "#333", weight: 0.6, fillColor: coverageColor(p.coverage_pct),
+          return L.circleMarker(latlng, {radius: r, color: "#333", weight: 0.6, fillColor: settlementColor(p),
                                          fillOpacity: 0.9});
         },
         onEachFeature: function (feat, layer) {
