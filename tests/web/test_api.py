@@ -159,7 +159,7 @@ def test_openapi_lists_the_endpoints(client):
 
 
 def test_page_and_vendored_leaflet(client):
-    page = client.get("/")
+    page = client.get("/map")
     assert page.status_code == 200 and "Цифровая карта села" in page.text
     assert "http://" not in page.text and "https://" not in page.text   # nothing is fetched from the internet
     js = client.get("/static/vendor/leaflet/leaflet.js")
