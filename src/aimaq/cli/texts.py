@@ -160,5 +160,7 @@ def _translate_help_option(command) -> None:
 OTHER_HELP = [N_("table, csv or json")]
 
 # words the commands put into messages by value: territory levels, population areas
-VALUE_WORDS = [N_("country"), N_("region"), N_("district"), N_("okrug"), N_("settlement"), N_("total"), N_("urban"),
-               N_("rural"), N_("sphere"), N_("year")]
+VALUE_WORDS = [N_("region"), N_("total"), N_("urban"), N_("rural"), N_("sphere"), N_("year")]
+# a territory's level in a sentence («Аягоз» — это населённый пункт)
+LEVEL_WORDS = {"country": N_("the country"), "region": N_("a region"), "district": N_("a district"),
+               "okrug": N_("a rural district"), "settlement": N_("a settlement")}
