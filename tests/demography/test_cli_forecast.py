@@ -15,7 +15,7 @@ HEADER = "region_code,region,year,scenario,population,lower80,upper80,urban_shar
 
 
 def cli(db, *args, check=True):
-    r = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(db), "forecast", *args],
+    r = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--lang", "en", "--db", str(db), "forecast", *args],
                        capture_output=True, text=True, encoding="utf-8")
     if check and r.returncode != 0:
         raise AssertionError(f"exit {r.returncode}: {r.stderr}")
