@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SERVER_SCHEMES = ("postgresql://", "postgres://")
@@ -50,13 +51,18 @@ def migrations() -> list[tuple[int, str, str]]:
     found.sort()
     versions = [v for v, _, _ in found]
     if len(set(versions)) != len(versions):
-        raise AimaqError(f"two migrations share a number: {versions}")
+        raise AimaqError(_("two migrations share a number: {versions}", versions=versions))
     return found
 
 
-def connect(path=None, *, read_only: bool = False, schema: str | None = None):
-    """Open (creating if needed) the database at `path` (a file, ":memory:" or a PostgreSQL URL) and apply pending
-    migrations. `schema` (PostgreSQL only) works in that schema instead of `public` (a build's side schema)."""
+def connect(path=None, *, read_only: bool = False, schema: str | None = None, create: bool | None = None):
+    """Open the database at `path` (a file, ":memory:" or a PostgreSQL URL) and apply pending migrations.
+    `schema` (PostgreSQL only) works in that schema instead of `public` (a build's side schema).
+
+    A missing file is created only when `create` is true; by default only when the caller names its own `path`.
+    The database of the settings (--db, what commands open) must exist: only `aimaq init` and `aimaq demo` make it,
+    so a mistyped --db never leaves an empty file behind."""
+    configured = path is None
     if path is None:
         from aimaq.settings import get_settings
 
@@ -64,16 +70,43 @@ def connect(path=None, *, read_only: bool = False, schema: str | None = None):
     if is_server(path):
         return ServerConnection.open(str(path), read_only=read_only, schema=schema or "public")
     path = str(path)
-    if read_only and path != ":memory:" and not Path(path).exists():
-        raise AimaqError(f"database {path} does not exist; run `aimaq demo` or `aimaq import` first")
+    if create is None:
+        create = not configured
+    if path != ":memory:" and not Path(path).exists() and (read_only or not create):
+        raise AimaqError(missing_database_message(path))
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     try:
         con = duckdb.connect(path, read_only=read_only, config=config)
     except duckdb.Error as exc:
-        raise AimaqError(f"cannot open database {path}: {exc}") from exc
+        raise AimaqError(_("cannot open database {path}: {reason}", path=path, reason=exc)) from exc
     if not read_only:
         apply_migrations(con)
     return con
+
+
+def missing_database_message(path: str | Path) -> str:
+    return _("there is no database {path}; `aimaq --db {path} init` creates one for your data "
+             "(`aimaq --db {path} demo`: one with synthetic example data)", path=path)
+
+
+def holds_no_data(path: str | Path) -> bool:
+    """A file `aimaq init` may fill: empty (0 bytes), or a database whose tables, if any, hold no rows."""
+    path = Path(path)
+    if not path.exists():
+        return True
+    if path.stat().st_size == 0:
+        return True
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False  # not a database we can read: not ours to overwrite
+    try:
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                             "WHERE table_name <> 'schema_migration'").fetchall()
+        return not any(con.execute(f'SELECT 1 FROM "{schema}"."{table}" LIMIT 1').fetchone()
+                       for schema, table in tables)
+    finally:
+        con.close()
 
 
 def apply_migrations(con) -> list[int]:

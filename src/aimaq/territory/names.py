@@ -4,11 +4,13 @@ Latin transliterations, «г.»/«область» markers, footnote digits. Pur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from aimaq.errors import AmbiguousNameError, UnknownNameError
+from aimaq.i18n import _
 
 LEVEL_RANK = {"country": 0, "region": 1, "district": 2, "okrug": 3, "settlement": 4}
 
@@ -59,6 +61,13 @@ def normalise(name: str) -> tuple[str, set[str]]:
             kept.append(words[i])
             i += 1
     return " ".join(kept), markers
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalised(name: str) -> tuple[str, frozenset]:
+    """`normalise`, remembered: an import asks for the same few names once per period."""
+    key, markers = normalise(name)
+    return key, frozenset(markers)
 
 
 def skeleton(key: str) -> str:
@@ -132,7 +141,7 @@ class NameIndex:
             hits = [c for cands in self.exact.values() for c in cands if c.kato == code]
             if hits:
                 return self._pick(name, hits, set(), at, level, context)
-        key, markers = normalise(name)
+        key, markers = _normalised(str(name))
         cands = self.exact.get(key)
         if not cands:
             cands = self.loose.get(skeleton(key))
@@ -146,7 +155,7 @@ class NameIndex:
             prefix = _kato_prefix(within)
             inside = [c for c in cands if c.kato.startswith(prefix) and c.kato != within]
             if not inside:
-                raise UnknownNameError("territory", str(name), self.suggest(name), f"within {within}; {context}")
+                raise UnknownNameError("territory", str(name), self.suggest(name), _("within {kato}", kato=within) + (f"; {context}" if context else ""))
             cands = inside
         return self._pick(name, cands, markers, at, level, context)
 
