@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.texts import LEVEL_WORDS
 from aimaq.i18n import N_, _, format_number
 
 sub = typer.Typer(help=N_("The demographic forecast: run, show, backtest, pyramid."), no_args_is_help=True)
@@ -54,7 +55,8 @@ def resolve_region(con, text: str) -> tuple[str, str]:
         cand = load_name_index(con).resolve(raw)
         if cand.kato not in names:
             raise UnknownNameError("region", raw, [], _("«{name}» is a {level}; the forecast covers the country and "
-                                                        "its 20 regions", name=cand.name, level=_(cand.level)))
+                                                        "its 20 regions", name=cand.name,
+                                                        level=_(LEVEL_WORDS.get(cand.level, cand.level))))
         return cand.kato, names[cand.kato]
     key = {"вко": "630000000", "зко": "270000000", "ско": "590000000", "юко": "610000000"}.get(raw.casefold(), raw.casefold())
     if key in names:

@@ -7,7 +7,10 @@ listed in LIBRARY_MESSAGES (so the catalogue test requires them in every languag
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import re
+import sys
 
 import click
 
@@ -55,8 +58,6 @@ def _nlookup(singular: str, plural: str, n: int) -> str:
 
 def translate_library_messages() -> None:
     """Make click and typer speak the current language (their modules bound `gettext` at import)."""
-    import importlib
-
     for name in ("click.core", "click.exceptions", "click.types", "click.parser", "click.decorators",
                  "click.formatting", "click.termui", "typer.core"):
         module = importlib.import_module(name)
@@ -65,13 +66,36 @@ def translate_library_messages() -> None:
         if hasattr(module, "ngettext"):
             module.ngettext = _nlookup
     _patch_vendored_click()
-    try:
-        from typer import rich_utils
-    except ImportError:  # typer without rich: plain click help
-        return
+    # typer imports its rich help (≈1 s: rich's markdown) only to show help or an error: patch it when it comes
+    if "typer.rich_utils" in sys.modules:
+        _patch_rich_utils(sys.modules["typer.rich_utils"])
+    elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PatchOnImport())
+
+
+def _patch_rich_utils(rich_utils) -> None:
     for constant, message in _TYPER_CONSTANTS.items():
         if hasattr(rich_utils, constant):
             setattr(rich_utils, constant, _lookup(message))
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Finds typer.rich_utils as usual and translates its constants right after the module runs."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "typer.rich_utils":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _patch_rich_utils(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 # typer ≥ 0.20 carries its own copy of click whose messages are plain English f-strings: their fixed phrases are
@@ -160,5 +184,7 @@ def _translate_help_option(command) -> None:
 OTHER_HELP = [N_("table, csv or json")]
 
 # words the commands put into messages by value: territory levels, population areas
-VALUE_WORDS = [N_("country"), N_("region"), N_("district"), N_("okrug"), N_("settlement"), N_("total"), N_("urban"),
-               N_("rural"), N_("sphere"), N_("year")]
+VALUE_WORDS = [N_("region"), N_("total"), N_("urban"), N_("rural"), N_("sphere"), N_("year")]
+# a territory's level in a sentence («Аягоз» — это населённый пункт)
+LEVEL_WORDS = {"country": N_("the country"), "region": N_("a region"), "district": N_("a district"),
+               "okrug": N_("a rural district"), "settlement": N_("a settlement")}
