@@ -27,6 +27,7 @@ SERVER_SCHEMES = ("postgresql://", "postgres://")
 _SHARED = ":memory:aimaq_server"  # one in-memory DuckDB per process holds every attached PostgreSQL database
 _ATTACH_LOCK = __import__("threading").Lock()
 _VIEWS_MADE: set = set()
+_ANCHOR: list = []  # one connection held for the life of the process: the shared instance (and its views) stays
 
 
 def is_server(target) -> bool:
@@ -177,6 +178,9 @@ _VIEW = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE
 _DROP_VIEW = re.compile(r"^\s*DROP\s+VIEW\s+", re.IGNORECASE)
 _INSERT_RETURNING = re.compile(
     r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*RETURNING\s+(\w+)\s*$", re.IGNORECASE | re.DOTALL)
+_INSERT_IGNORE = re.compile(
+    r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*ON\s+CONFLICT\s+DO\s+NOTHING\s*$",
+    re.IGNORECASE | re.DOTALL)
 # DuckDB type names PostgreSQL spells differently (the rest — VARCHAR, INTEGER, BIGINT, DATE, TIMESTAMP, BOOLEAN,
 # VARCHAR[] — are the same words)
 _PG_TYPES = [(re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"),
@@ -229,8 +233,11 @@ class ServerConnection:
         import hashlib
 
         alias = "pg_" + hashlib.sha256(f"{url}|{read_only}".encode()).hexdigest()[:12]
-        con = duckdb.connect(_SHARED, config={"autoinstall_known_extensions": False,
-                                              "autoload_known_extensions": False})
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        with _ATTACH_LOCK:
+            if not _ANCHOR:
+                _ANCHOR.append(duckdb.connect(_SHARED, config=config))
+        con = duckdb.connect(_SHARED, config=config)
         try:
             with _ATTACH_LOCK:
                 if not con.execute("SELECT count(*) FROM duckdb_extensions() WHERE extension_name = 'postgres_scanner'"
@@ -270,6 +277,9 @@ class ServerConnection:
         match = _INSERT_RETURNING.match(query)
         if match:
             return self._insert_returning(match, parameters)
+        match = _INSERT_IGNORE.match(query)
+        if match:  # the extension's ON CONFLICT path would send NULL for the columns left to their defaults
+            return self._insert_ignore(match, parameters)
         if parameters is None:
             self._con.execute(query)
         else:
@@ -334,6 +344,21 @@ class ServerConnection:
                 raise AimaqError(f"{table}.{column} has no sequence default: cannot insert … RETURNING {column}")
             self._sequences[key] = found.group(1)
         return self._sequences[key]
+
+    def _insert_ignore(self, match: re.Match, parameters) -> "ServerConnection":
+        table, columns, values = match.groups()
+        names = [c.strip() for c in columns.split(",")]
+        keys = [r[0] for r in self.query_server(
+            "SELECT k.column_name FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k "
+            "USING (constraint_schema, constraint_name) WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = "
+            f"{_quote(self.schema)} AND c.table_name = {_quote(table.lower())} ORDER BY k.ordinal_position")]
+        if not keys or not set(keys) <= set(names):
+            raise AimaqError(f"INSERT … ON CONFLICT DO NOTHING into {table} needs its primary key among the columns")
+        alias = ", ".join(names)
+        same = " AND ".join(f"t.{k} = v.{k}" for k in keys)
+        self._con.execute(f"INSERT INTO {table} ({alias}) SELECT * FROM (VALUES ({values})) AS v({alias}) "
+                          f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})", parameters or [])
+        return self
 
     def _insert_returning(self, match: re.Match, parameters) -> "ServerConnection":
         table, columns, values, returned = match.groups()
