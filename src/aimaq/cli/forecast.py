@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import _
 
 sub = typer.Typer(help="Демографический прогноз / Demographic forecast: run, show, backtest, pyramid.",
                   no_args_is_help=True)
@@ -227,7 +228,7 @@ def backtest_cmd(
 
 @sub.command("pyramid")
 def pyramid(
-    out: Path = typer.Option(..., "--out", help="PNG file to write"),
+    out: Path = typer.Option(..., "--out", help="PNG (the picture) or XLSX (its numbers) to write"),
     region: Optional[str] = typer.Option(None, "--region", "-r", help="KATO code or name (default: the country)"),
     year: Optional[int] = typer.Option(None, "--year", "-y", help="1 January of (default: the run's last year)"),
     run_id: Optional[int] = typer.Option(None, "--run"),
@@ -248,11 +249,35 @@ def pyramid(
         pop = load_population(con, run["run_id"], year)
     finally:
         con.close()
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".xlsx"):
+        raise AimaqError(_("--out {name}: a pyramid is written as a picture (.png) or as its numbers (.xlsx)",
+                           name=out.name))
     out.parent.mkdir(parents=True, exist_ok=True)
-    pyramid_figure(pop, code, year, out,
-                   title=f"{name}, 1 января {year}\n(сценарий {run['scenario']}, прогноз #{run['run_id']})")
+    if suffix == ".xlsx":
+        from aimaq.cli.output import write_file
+
+        table = pyramid_numbers(pop, code, year)
+        write_file(out, Format.xlsx, [(f"{name}, {year}", table, {
+            "title": f"{name} ({code}), 1.01.{year}", "run_id": run["run_id"],
+            "notes": [f"{run['scenario']}, {run['base_year']}–{run['to_year']}"]})])
+    else:
+        pyramid_figure(pop, code, year, out,
+                       title=f"{name}, 1 января {year}\n(сценарий {run['scenario']}, прогноз #{run['run_id']})")
     typer.echo(f"{out}: pyramid of {name} ({code}), 1 January {year}, run #{run['run_id']}", err=True)
     sys.stdout.flush()
+
+
+def pyramid_numbers(population: pl.DataFrame, code: str, year: int) -> pl.DataFrame:
+    """The pyramid's numbers: age, men, women (persons on 1 January `year`; the country sums its regions)."""
+    from aimaq.demography.service import NATIONAL_CODE
+
+    frame = population.filter(pl.col("year") == year)
+    if code != NATIONAL_CODE:
+        frame = frame.filter(pl.col("region_code") == code)
+    return (frame.group_by("age").agg(male=pl.col("population").filter(pl.col("sex") == "male").sum(),
+                                      female=pl.col("population").filter(pl.col("sex") == "female").sum())
+            .sort("age").with_columns(pl.col("age").cast(pl.Int32)))
 
 
 def register(app: typer.Typer) -> None:

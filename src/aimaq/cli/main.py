@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from aimaq import i18n, settings
+from aimaq.cli.output import add_output_options
 from aimaq.errors import AimaqError, ValidationFailed
 
 app = typer.Typer(
@@ -32,7 +33,7 @@ def _global(
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "templates"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")
@@ -41,6 +42,7 @@ for _name in _JOB_MODULES:
             raise
         continue
     _module.register(app)
+add_output_options(app)  # --out FILE and --excel beside every --format
 
 
 def main() -> None:

@@ -3,12 +3,14 @@ synthetic town data), one town's figures."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import _
 
 FormatOpt = format_option()
 
@@ -62,6 +64,23 @@ def register(app: typer.Typer) -> None:
         note = " (синтетические данные; спецификация Aimaq по умолчанию)" if out["synthetic"] else ""
         emit(out["classes"].with_columns(run_id=pl.lit(out["run_id"])), fmt,
              title="Классификация моногородов по потенциалу" + note)
+
+    @sub.command("import")
+    def import_cmd(
+        file: Path = typer.Argument(..., help="XLSX or CSV, long layout (the `aimaq template monotowns` file)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+    ) -> None:
+        """Импорт показателей моногородов / Import town values for the classification; all rows or none."""
+        from aimaq.monotowns.importer import import_monotown_values
+
+        con = _con()
+        try:
+            out = import_monotown_values(con, file, dry_run=dry_run)
+        finally:
+            con.close()
+        typer.echo(_("{file}: {values} values of {towns} towns, years {years}", file=file.name, values=out["values"],
+                     towns=out["towns"], years=", ".join(map(str, out["years"])))
+                   + (" — " + _("dry run: nothing written") if dry_run else ""))
 
     @sub.command("show")
     def show(

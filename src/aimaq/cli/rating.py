@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import _
 
 sub = typer.Typer(help="Рейтинг качества жизни в городах / City quality-of-life rating (0–10).", no_args_is_help=True)
 
@@ -34,10 +36,21 @@ def _label(synthetic: bool) -> str:
     return " — СИНТЕТИЧЕСКИЕ ДАННЫЕ / synthetic data" if synthetic else ""
 
 
-def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool) -> None:
+def _meta(year: int, source: str = "computed") -> dict:
+    """Where the figures come from, for the XLSX sheet «Источники и методика»: the review's table (published) or
+    the computed run with its spec (name, version, SHA-256)."""
+    from aimaq.cli.output import observation_sources, run_meta
+
+    con = _con()
+    if source == "published":
+        return observation_sources(con, ["qol_score"], str(year))
+    return run_meta(con, "rating", what=f"data {year}, spec {year}")
+
+
+def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool, meta: dict | None = None) -> None:
     """emit with the synthetic label in the title and, for the table format, a caption under the table (csv and
     json carry the `synthetic` column)."""
-    emit(frame, fmt, title=f"{title}{_label(synthetic)}")
+    emit(frame, fmt, title=f"{title}{_label(synthetic)}", meta=meta)
     if synthetic and Format(fmt) is Format.table:
         typer.echo(SYNTHETIC_CAPTION)
 
@@ -53,7 +66,8 @@ def compute(
     con = _con()
     info = compute_rating(con, year)
     frame = show_rating(con, year, "computed")
-    _emit(frame, fmt, f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f})", info["synthetic"])
+    _emit(frame, fmt, f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f})", info["synthetic"],
+          _meta(year))
 
 
 @sub.command("show")
@@ -68,7 +82,7 @@ def show(
 
     frame = show_rating(_con(), year, source.value)
     synthetic = bool(frame["synthetic"].any())
-    _emit(frame, fmt, f"Рейтинг качества жизни {year} ({source.value})", synthetic)
+    _emit(frame, fmt, f"Рейтинг качества жизни {year} ({source.value})", synthetic, _meta(year, source.value))
 
 
 @sub.command("summary")
@@ -94,7 +108,7 @@ def summary(
         ("Синтетические данные / synthetic", "да" if s["synthetic"] else "нет"),
     ]
     _emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt, f"Рейтинг {year}: итоги",
-          s["synthetic"])
+          s["synthetic"], _meta(year, source.value))
 
 
 @sub.command("factors")
@@ -106,7 +120,7 @@ def factors(
     from aimaq.rating.service import factor_scores
 
     frame = factor_scores(_con(), year)
-    _emit(frame, fmt, f"Рейтинг {year}: баллы по факторам", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, f"Рейтинг {year}: баллы по факторам", bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("change")
@@ -118,7 +132,7 @@ def change(
     from aimaq.rating.service import change_decomposition
 
     frame = change_decomposition(_con(), year)
-    _emit(frame, fmt, f"Изменение {year - 1}→{year}: эффект данных и методики", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, f"Изменение {year - 1}→{year}: эффект данных и методики", bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("uncertainty")
@@ -132,7 +146,7 @@ def uncertainty(
     from aimaq.rating.service import rating_uncertainty
 
     frame = rating_uncertainty(_con(), year, n, seed)
-    _emit(frame, fmt, f"Рейтинг {year}: неопределённость (n={n})", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, f"Рейтинг {year}: неопределённость (n={n})", bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("riskmap")
@@ -144,7 +158,21 @@ def riskmap(
     from aimaq.rating.service import rating_riskmap
 
     frame = rating_riskmap(_con(), year)
-    _emit(frame, fmt, f"Карта городских рисков {year}", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, f"Карта городских рисков {year}", bool(frame["synthetic"].any()), _meta(year))
+
+
+@sub.command("import-survey")
+def import_survey(
+    file: Path = typer.Argument(..., help="XLSX or CSV: year, respondent_id, city, weight, one column per item"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+) -> None:
+    """Импорт опроса / Import a survey of residents (the `aimaq template survey` layout); all rows or none."""
+    from aimaq.rating.service import import_survey as run_import
+
+    out = run_import(_con(), file, dry_run=dry_run)
+    typer.echo(_("{file}: {respondents} respondents, {answers} answers, years {years}", file=file.name,
+                 respondents=out["respondents"], answers=out["answers"], years=", ".join(map(str, out["years"])))
+               + (" — " + _("dry run: nothing written") if dry_run else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -64,6 +64,8 @@ def _read_xlsx(path: Path) -> list[Sheet]:
         if start is None:
             continue
         header = ["" if c is None else str(c).strip() for c in rows[start]]
+        if header[0].startswith("#"):  # a sheet that starts with a comment holds notes (a template's instructions)
+            continue
         body = [(start + 1 + i, list(r)) for i, r in enumerate(rows[start + 1:], start=1)
                 if any(c is not None and str(c).strip() for c in r)]
         sheets.append(Sheet(ws.title, header, body))

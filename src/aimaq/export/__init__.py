@@ -1,0 +1,13 @@
+"""Result tables as files people open: CSV (plain or for a Russian-locale Excel), JSON and XLSX with Russian
+headings and a sheet of sources and methodology. Shared by the command line, the web API and the templates."""
+
+from aimaq.export.writers import (
+                                  csv_text,
+                                  escape_formula,
+                                  escape_formulas,
+                                  json_text,
+                                  localise_headings,
+                                  xlsx_bytes,
+)
+
+__all__ = ["csv_text", "escape_formula", "escape_formulas", "json_text", "localise_headings", "xlsx_bytes"]
