@@ -182,10 +182,12 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
                                     FROM observation_latest o LEFT JOIN source s USING (source_id)
                                     WHERE o.flag IS NOT NULL ORDER BY s.place""").pl(),
     }
+    from aimaq.ingest.escape import escape_formulas
+
     written = []
     for name, frame in tables.items():
         path = out / name
-        frame.write_csv(path)
+        escape_formulas(frame).write_csv(path)
         written.append(path)
     return written
 

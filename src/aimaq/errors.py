@@ -34,15 +34,28 @@ class ValidationFailed(AimaqError):
 
     exit_code = 2
 
-    def __init__(self, problems):
+    def __init__(self, problems, total: int | None = None):
+        from aimaq.i18n import ngettext
+
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) found; nothing was written")
+        self.total = max(total or 0, len(problems))  # a long list is cut; `total` counts them all
+        super().__init__(ngettext("{n} problem found; nothing was written", "{n} problems found; nothing was written",
+                                  self.total))
 
     def details(self, limit: int | None = None) -> str:
-        """One line per problem (file, sheet, row, column: reason)."""
+        """One line per problem (file, sheet, row, column: reason), then how many more were not listed."""
+        from aimaq.i18n import ngettext
+
         shown = self.problems if limit is None else self.problems[:limit]
-        more = f"\n  … and {len(self.problems) - limit} more" if limit and len(self.problems) > limit else ""
+        rest = self.total - len(shown)
+        more = "\n  " + ngettext("… and {n} more problem", "… and {n} more problems", rest) if rest > 0 else ""
         return "\n".join(f"  {p}" for p in shown) + more
+
+
+class DatabaseBusy(AimaqError):
+    """Another process holds the database file longer than a command may wait; nothing was written."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
 
 
 class SpecError(AimaqError):

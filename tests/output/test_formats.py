@@ -133,6 +133,8 @@ def test_text_that_looks_like_a_formula_is_written_escaped(tmp_path):
 def test_xlsx_needs_a_file_and_the_name_must_fit(run_cli, tmp_path):
     with pytest.raises(AimaqError, match="--out"):
         emit(pl.DataFrame({"a": [1]}), "xlsx")
+    refused = run_cli("rating", "show", "--year", 2024, "-f", "XLSX")
+    assert isinstance(refused.exception, AimaqError) and "--out" in str(refused.exception)
     result = run_cli("rating", "show", "--year", 2024, "-f", "csv", "--out", tmp_path / "x.xlsx")
     assert result.exit_code != 0 and isinstance(result.exception, AimaqError)
     assert not (tmp_path / "x.xlsx").exists()
@@ -156,3 +158,17 @@ def test_forecast_pyramid_writes_its_numbers_as_xlsx_and_refuses_other_names(run
     bad = run_cli("forecast", "pyramid", "--out", tmp_path / "pyramid.pdf")
     assert isinstance(bad.exception, AimaqError) and ".xlsx" in str(bad.exception)
     assert not (tmp_path / "pyramid.pdf").exists()
+
+
+def test_numbers_are_written_as_each_language_writes_them():
+    from aimaq.cli.output import number_texts
+    from aimaq.i18n import use_language
+
+    values = pl.Series("x", [19765004.0, -1234.5, 64.7, -0.004, 999.999, None])
+    assert number_texts(values, 1, " ", ",").to_list() == ["19 765 004,0", "-1 234,5", "64,7", "0,0", "1 000,0",
+                                                           None]
+    for lang, expected in (("ru", "19 765 004"), ("kk", "19 765 004"), ("en", "19,765,004")):
+        with use_language(lang):
+            stream = io.StringIO()
+            emit(pl.DataFrame({"population": [19765004]}), "table", stream=stream)
+            assert expected in _plain_spaces(stream.getvalue())

@@ -24,7 +24,8 @@ def test_all_observation_files_present():
 
 def test_indicator_catalogue():
     rows = read("indicators")
-    assert header("indicators") == ["code", "name_ru", "name_kk", "name_en", "unit", "polarity", "domain", "description"]
+    assert header("indicators") == ["code", "name_ru", "name_kk", "name_en", "unit", "polarity", "domain", "description",
+                                    "min_value", "max_value", "granularity", "kind"]
     codes = [r["code"] for r in rows]
     assert len(codes) == len(set(codes))
     for r in rows:
@@ -32,6 +33,8 @@ def test_indicator_catalogue():
         assert r["unit"] in UNITS, r
         assert r["polarity"] in {"-1", "0", "1"}, r
         assert r["name_ru"].strip() and r["domain"].strip(), r
+        assert set(r["granularity"].split("|")) <= {"year", "quarter", "month", "date"}, r
+        assert r["kind"] in {"observed", "target", "forecast"}, r
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FILES))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
@@ -30,6 +31,41 @@ def example_asem(
     frame = res.rank_stats() if res is not None else ix.results()
     emit(frame.head(20) if fmt is Format.table else frame, fmt,
          title="ASEM: ранги (неопределённость) / ranks" if res is not None else "ASEM: индекс / index")
+
+
+@example.command("odk-regions")
+def example_odk(
+    out: Path = typer.Option(..., "--out", help="Папка для CSV / output folder"),
+    recommended: bool = typer.Option(False, "--recommended", help="Также методика Aimaq: неопределённость, "
+                                     "чувствительность, сравнение / also Aimaq's method, UA/SA, comparison"),
+    uncertainty: Optional[int] = typer.Option(None, "--uncertainty", help="Число прогонов / MC draws (1000)"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    fmt: Format = format_option(),
+) -> None:
+    """Рейтинг регионов Казахстана (open-data-kazakhstan) на реальных данных: методика автора из YAML, сверка с
+    опубликованным; с --recommended — методика Aimaq и где рейтинги расходятся."""
+    from aimaq.composite import odk
+    from aimaq.composite.service import run_odk_example
+    from aimaq.i18n import _, format_number
+
+    out_ = run_odk_example(out, recommended=recommended, uncertainty=uncertainty, seed=seed)
+    check = out_["check"]
+    typer.echo(_("Checked against the published ranking: scaled indicators differ by at most {a}, scores by at most "
+                 "{b}", a=f"{check['scaled_max_abs_diff']:.1e}", b=f"{check['score_max_abs_diff']:.1e}"), err=True)
+    if not recommended:
+        emit(odk.results(out_["peer"]), fmt, title=_("Regions of Kazakhstan: the peer's method (AHP weights)"))
+        return
+    cmp = out_["comparison"]
+    typer.echo(_("Rank correlation of the two methods (Spearman, 19 regions): {rho}",
+                 rho=format_number(round(cmp.spearman, 3), 3)), err=True)
+    for row in out_["ladder"].iter_rows(named=True):
+        typer.echo(_("{what}: mean rank shift {shift}, most moved {region} ({moved:+d})", what=row["what"],
+                     shift=format_number(round(row["mean_abs_rank_shift"], 2), 2), region=row["most_moved"],
+                     moved=row["its_shift"]), err=True)
+    frame = cmp.table.select("region", "rank_peer", "rank_recommended_all", "main_driver", "reason")
+    stats = out_["uncertainty"].rank_stats().select(pl.col("uCode").alias("region"), "Q5", "Q95")
+    frame = frame.join(stats, on="region", how="left")
+    emit(frame, fmt, title=_("Regions of Kazakhstan: the peer's ranks beside Aimaq's recommended method"))
 
 
 @sub.command("run")

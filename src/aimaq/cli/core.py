@@ -34,21 +34,19 @@ def register(app: typer.Typer) -> None:
         publisher: str = typer.Option("пользователь", "--publisher", help="Publisher of the source."),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Импорт данных / Import observations: the whole file is checked first; nothing is written if a row fails."""
+        """Импорт данных / Import observations: the whole file is checked first; nothing is written if a row fails.
+        The database is opened for writing only for the write itself (never with --dry-run)."""
         from aimaq.errors import ValidationFailed
-        from aimaq.ingest.service import import_file
-        from aimaq.store.db import connect
+        from aimaq.ingest.service import import_path
+        from aimaq.settings import get_settings
 
-        con = connect()
         try:
-            result = import_file(con, file, dry_run=dry_run, indicator=indicator,
+            result = import_path(get_settings().db_path, file, dry_run=dry_run, indicator=indicator,
                                  source={"title": source, "publisher": publisher} if source else None)
         except ValidationFailed as exc:
             if fmt is not Format.table:  # machine-readable problems on stderr; main() prints them as lines too
                 emit(pl.DataFrame([p.__dict__ for p in exc.problems]), fmt, stream=sys.stderr)
             raise
-        finally:
-            con.close()
         verb = "would add" if dry_run else "added"
         typer.echo(f"{file}: {result.layout} layout; {verb} {result.added}, "
                    f"{'would revise' if dry_run else 'revised'} {result.revised}, unchanged {result.unchanged}"

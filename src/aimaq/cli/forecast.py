@@ -10,7 +10,7 @@ from typing import List, Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.i18n import _
 
 sub = typer.Typer(help="Демографический прогноз / Demographic forecast: run, show, backtest, pyramid.",
@@ -177,6 +177,7 @@ def show(
         run = find_run(con, run_id, scenario)
         code = resolve_region(con, region)[0] if region else None
         frame = load_results(con, run["run_id"], region_code=code, year=year, area=area)
+        meta = run_meta(con, "forecast", run["run_id"])
     finally:
         con.close()
     if frame.is_empty():
@@ -186,19 +187,78 @@ def show(
                          f"{run['base_year']}–{run['to_year']})")
     if fmt is Format.table:
         frame = frame.drop("run_id", "area")
-    emit(frame, fmt, title=f"Прогноз #{run['run_id']} ({run['scenario']}, {run['draws']} траекторий), {area}")
+    emit(frame, fmt, title=f"Прогноз #{run['run_id']} ({run['scenario']}, {run['draws']} траекторий), {area}", meta=meta)
 
 
 @sub.command("backtest")
 def backtest_cmd(
-    draws: int = typer.Option(1000, "--draws"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
+    origins: str = typer.Option("2005,2010,2015", "--origins",
+                                help="Origin years (1 January), comma-separated: each method sees data up to its origin"),
+    horizon: int = typer.Option(8, "--horizon", help="Years ahead of each origin"),
+    actuals: str = typer.Option("origin", "--actuals",
+                                help="origin: actuals carried to the origin's basis (census revisions and the 2014 "
+                                     "Almaty transfer removed); published: as BNS published them"),
+    multiregional: bool = typer.Option(False, "--multiregional",
+                                       help="Instead: the multiregional engine's 2015→2023 backtest (issue 5)"),
+    draws: int = typer.Option(1000, "--draws", help="With --multiregional: trajectories"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="With --multiregional: seed"),
     calibrate: bool = typer.Option(False, "--calibrate",
-                                   help="Coverage and interval scores for a grid of migration-level sigmas instead"),
+                                   help="With --multiregional: coverage and interval scores for a grid of "
+                                        "migration-level sigmas"),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Project 1 Jan 2015 → 1 Jan 2023 on the 2015 map (16 units) and compare with BNS: error per unit and the
-    coverage of the 80%/95% intervals. Saved in the database (forecast_run kind 'backtest', forecast_backtest)."""
+    """Aimaq's model beside constant_growth, linear_trend and constant_share at each origin, on the regional
+    series in the database (columns origin, horizon, method, unit_code, unit, actual, projected, error_pct,
+    lower80, upper80); MAPE and 80% coverage by origin on stderr (csv/json) or below the table. Saved."""
+    if multiregional or calibrate:
+        _multiregional_backtest(draws, seed, calibrate, fmt)
+        return
+    from aimaq.demography.backtest import backtest_methods, read_backtest_spec, summarise
+    from aimaq.demography.repository import load_population_history, save_method_backtest
+    from aimaq.errors import SpecError
+    from aimaq.i18n import _
+
+    try:
+        years = [int(x) for x in origins.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise SpecError(_("--origins {value!r}: expected years separated by commas, e.g. 2005,2010,2015",
+                          value=origins)) from None
+    if not years or horizon < 1:
+        raise SpecError(_("--origins needs at least one year and --horizon at least 1"))
+    if actuals not in ("origin", "published"):
+        raise SpecError(_("--actuals must be origin or published"))
+    spec = read_backtest_spec()
+    con = _open_existing()
+    try:
+        history = load_population_history(con)
+        if history.is_empty():
+            from aimaq.errors import AimaqError
+
+            raise AimaqError(_("the database has no regional population series; run `aimaq init` or `aimaq demo` first"))
+        frame, notes = backtest_methods(history, years, horizon, spec, actuals=actuals)
+        run_id = save_method_backtest(con, frame, spec=spec, notes=notes + [f"actuals: {actuals}"])
+    finally:
+        con.close()
+    emit(frame, fmt, title=_("Backtest: Aimaq's model and simple methods, horizon {h} years", h=horizon))
+    summary = summarise(frame)
+    lines = [_("backtest #{run} saved; actuals carried to the origin's basis", run=run_id) if actuals == "origin"
+             else _("backtest #{run} saved; actuals as published", run=run_id)]
+    for origin in years:
+        part = summary.filter(pl.col("origin") == origin)
+        mape = {r["method"]: r["mape"] for r in part.iter_rows(named=True)}
+        best = min(mape, key=mape.get)
+        lines.append(_("{origin}→{target}: MAPE {values}; lowest: {best}", origin=origin, target=origin + horizon,
+                       values=", ".join(f"{m} {v:.2f}%" for m, v in mape.items()), best=best))
+    model = frame.filter(pl.col("method") == "aimaq")
+    inside = int(((model["actual"] >= model["lower80"]) & (model["actual"] <= model["upper80"])).sum())
+    lines.append(_("aimaq 80% intervals hold {inside} of {n} outcomes ({share:.0%})", inside=inside, n=model.height,
+                   share=inside / model.height))
+    typer.echo("\n".join(lines), err=fmt is not Format.table)
+
+
+def _multiregional_backtest(draws: int, seed: Optional[int], calibrate: bool, fmt: Format) -> None:
+    """The multiregional engine projected 1 Jan 2015 → 1 Jan 2023 on the 2015 map (16 units) from package data:
+    error per unit and the coverage of its 80%/95% intervals; saved (forecast_backtest)."""
     from aimaq.demography.kazakhstan import read_spec
     from aimaq.demography.repository import save_backtest
     from aimaq.demography.service import backtest, calibrate_migration_level

@@ -9,7 +9,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.i18n import _
 
 FormatOpt = format_option()
@@ -59,11 +59,12 @@ def register(app: typer.Typer) -> None:
             if seed is not None or not has:
                 build_synthetic_monotown_data(con, seed if seed is not None else 2023, s)
             out = classify_monotowns(con, s)
+            meta = run_meta(con, "monotowns", out["run_id"])
         finally:
             con.close()
         note = " (синтетические данные; спецификация Aimaq по умолчанию)" if out["synthetic"] else ""
         emit(out["classes"].with_columns(run_id=pl.lit(out["run_id"])), fmt,
-             title="Классификация моногородов по потенциалу" + note)
+             title="Классификация моногородов по потенциалу" + note, meta=meta)
 
     @sub.command("import")
     def import_cmd(

@@ -134,27 +134,38 @@ def _decimals_for(column: pl.Series) -> int:
     return most
 
 
-def _cells(column: pl.Series, code: str) -> list[str]:
+def number_texts(column: pl.Series, decimals: int, group: str, point: str) -> pl.Series:
+    """Numbers as text with `decimals` fixed digits, `group` between thousands and `point` before the decimals —
+    vectorised: the whole part gets its separators on the reversed digits."""
+    scaled = (column.cast(pl.Float64).abs() * 10 ** decimals).round(0).cast(pl.Int64)
+    frame = pl.DataFrame({"n": scaled, "neg": column.cast(pl.Float64) < 0}).with_columns(
+        whole=(pl.col("n") // 10 ** decimals).cast(pl.String).str.reverse()
+        .str.replace_all(r"(\d{3})", "${1}" + group.replace("$", "$$")).str.reverse().str.strip_chars(group),
+        part=(pl.col("n") % 10 ** decimals).cast(pl.String).str.zfill(decimals))
+    text = pl.when(pl.col("neg") & (pl.col("n") > 0)).then(pl.lit("-")).otherwise(pl.lit("")) + pl.col("whole")
+    if decimals:
+        text = text + pl.lit(point) + pl.col("part")
+    return frame.select(text.alias(column.name)).to_series()
+
+
+def _cells(column: pl.Series, code: str) -> pl.Series:
     """A column's values as the user reads them: да/нет, `19 765 004`, `64,7`; codes (year, KATO) as they are."""
     from aimaq.export.headings import is_code_like
 
     dtype = column.dtype
     if dtype == pl.Boolean:
-        yes, no = format_bool(True), format_bool(False)
-        return ["" if v is None else (yes if v else no) for v in column]
-    if dtype.is_integer():
-        if is_code_like(code):
-            return ["" if v is None else str(v) for v in column]
-        group, _dec = _separators()
-        return ["" if v is None else f"{v:,}".replace(",", group) for v in column]
-    if dtype.is_float():
-        group, dec = _separators()
-        d = _decimals_for(column)
-        return ["" if v is None else (f"{v:,.{d}f}".replace(",", "\0").replace(".", dec).replace("\0", group)
-                                       if v == v and abs(v) != float("inf") else str(v)) for v in column]
-    if isinstance(dtype, (pl.List, pl.Array)):
-        return ["" if v is None else ", ".join(str(x) for x in v) for v in column]
-    return ["" if v is None else str(v) for v in column]
+        texts = column.replace_strict({True: format_bool(True), False: format_bool(False)}, return_dtype=pl.String)
+    elif dtype.is_integer() and not is_code_like(code):
+        texts = number_texts(column, 0, *_separators())
+    elif dtype.is_float():
+        finite = column.is_finite()
+        shown = number_texts(column.fill_nan(0), _decimals_for(column), *_separators())
+        texts = pl.select(pl.when(finite).then(shown).otherwise(column.cast(pl.String))).to_series()
+    elif isinstance(dtype, (pl.List, pl.Array)):
+        texts = column.cast(pl.List(pl.String)).list.join(", ")
+    else:
+        texts = column.cast(pl.String)
+    return texts.fill_null("")
 
 
 def _width(stream) -> int | None:
@@ -181,13 +192,13 @@ def print_table(frame: pl.DataFrame, title: str | None = None, stream=None, note
         frame = frame.drop("synthetic")  # on the screen only a «да» is news; files keep the column
     table = Table(title=title, show_lines=False)
     shown = localise_headings(frame.head(0))
-    columns = [_cells(frame[code], code) for code in frame.columns]
-    for name, dtype, cells in zip(shown.columns, frame.dtypes, columns):
+    columns = pl.DataFrame([_cells(frame[code], code).alias(str(i)) for i, code in enumerate(frame.columns)])
+    for name, dtype, cells in zip(shown.columns, frame.dtypes, columns.iter_columns()):
         # a number is never cut in two; text and headings fold to make room, but keep a few letters a line
-        widest = max((len(c) for c in cells), default=1)
+        widest = int(cells.str.len_chars().max() or 1)
         table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold",
                          min_width=min(widest, 20) if dtype.is_numeric() else min(widest, 8))
-    for row in zip(*columns):
+    for row in columns.iter_rows():
         table.add_row(*row)
     console = Console(file=stream, soft_wrap=False, width=_width(stream))
     console.print(table)
@@ -222,6 +233,10 @@ def _with_output_options(callback, command: str):
         if out is not None:
             fmt = _check_suffix(Path(out), fmt)
             kwargs["fmt"] = fmt
+        elif fmt is Format.xlsx:  # say so before a long computation, not after it
+            from aimaq.errors import AimaqError
+
+            raise AimaqError(_("-f xlsx writes a file: add --out FILE.xlsx"))
         target = _Target(fmt, out, excel, command)
         token = _target.set(target)
         try:

@@ -8,7 +8,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 
 FormatOpt = format_option()
 EditionOpt = typer.Option("2023", "--edition", help="Catalogue edition (2019, 2023, ... or a YAML path).")
@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
         con = _con()
         try:
             frame = service.coverage_table(con, year, level, edition=edition, direction=direction)
+            meta = run_meta(con, "standards", what=f"coverage {year}")
             if region:
                 reg = service.resolve_territory(con, region, "region")
                 frame = frame.filter(pl.col("kato").str.slice(0, 2) == reg[:2])
@@ -48,7 +49,8 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is not Format.table:  # the column names, beside ours
             frame = frame.select(pl.col("kato").alias("territory_code"), pl.col("name_ru").alias("name"), pl.all())
-        emit(frame, fmt, title=f"Обеспеченность по СРС, {year}" + (" (синтетические данные)" if frame["synthetic"].any() else ""))
+        emit(frame, fmt, title=f"Обеспеченность по СРС, {year}" + (" (синтетические данные)" if frame["synthetic"].any() else ""),
+             meta=meta)
 
     @sub.command("gaps")
     def gaps(
@@ -86,12 +88,13 @@ def register(app: typer.Typer) -> None:
         try:
             result = service.plan_budget(con, budget, year, objective=objective, threshold_pct=threshold,
                                          region=region, edition=edition, time_limit_s=time_limit)
+            meta = run_meta(con, "standards", result.run_id)
         finally:
             con.close()
         if projects:
-            emit(result.projects, fmt, title="Проекты")
+            emit(result.projects, fmt, title="Проекты", meta=meta)
         else:
-            emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt, title="План: ILP и жадный")
+            emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt, title="План: ILP и жадный", meta=meta)
 
     @sub.command("compute")
     def compute(year: int = typer.Option(..., "--year"), edition: str = EditionOpt,

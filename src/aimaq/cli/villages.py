@@ -7,7 +7,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 
 FormatOpt = format_option()
 
@@ -29,11 +29,12 @@ def register(app: typer.Typer) -> None:
         con = connect()
         try:
             out = classify_villages(con, edition=edition, year=year)
+            meta = run_meta(con, "villages", out["run_id"])
         finally:
             con.close()
         for note in out["notes"]:
             typer.echo(note, err=True)
-        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title="Классификация сёл")
+        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title="Классификация сёл", meta=meta)
 
     @sub.command("show")
     def show(
@@ -49,6 +50,8 @@ def register(app: typer.Typer) -> None:
         con = connect()
         try:
             frame = show_villages(con, region, list_villages=list_villages)
+            meta = run_meta(con, "villages")
         finally:
             con.close()
-        emit(frame, fmt, title="Сёла с потенциалом развития" + (" (синтетические данные)" if frame["synthetic"].any() else ""))
+        emit(frame, fmt, title="Сёла с потенциалом развития" + (" (синтетические данные)" if frame["synthetic"].any() else ""),
+             meta=meta)

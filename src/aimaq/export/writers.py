@@ -1,4 +1,4 @@
-"""Writers of result tables: CSV, JSON and XLSX (polars `write_excel`, i.e. xlsxwriter), plus formula escaping.
+"""Writers of result tables: CSV, JSON and XLSX (polars `write_excel`, i.e. xlsxwriter).
 
 CSV and JSON keep the stable English column codes (a contract for other tools); XLSX is for people: headings in
 the user's language, numbers as numbers with a number format, dates as dates, «да/нет», a frozen header, fitted
@@ -16,28 +16,9 @@ import polars as pl
 
 from aimaq.export.headings import heading, is_code_like
 from aimaq.i18n import _, format_bool, get_language
+from aimaq.ingest.escape import escape_formulas  # the importer's: one rule for text that looks like a formula
 
-# A text cell starting with one of these is run as a formula by spreadsheet programs (CSV injection)
-_FORMULA_START = r"^[=+\-@\t\r]"
 SHEET_NAME_MAX = 31  # Excel's limit
-
-
-def escape_formula(value):
-    """A text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading
-    apostrophe, which spreadsheets show as text; anything else is returned unchanged."""
-    if isinstance(value, str) and re.match(_FORMULA_START, value):
-        return "'" + value
-    return value
-
-
-def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """escape_formula on every text column, vectorised."""
-    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    if not texts:
-        return frame
-    return frame.with_columns(
-        pl.when(pl.col(name).str.contains(_FORMULA_START)).then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name)).alias(name) for name in texts)
 
 
 def _tidy_floats(frame: pl.DataFrame) -> pl.DataFrame:

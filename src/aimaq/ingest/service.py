@@ -1,9 +1,16 @@
-"""`aimaq import`: read → validate the whole file → write all of it in one transaction, or nothing."""
+"""`aimaq import`: read → validate the whole file → write all of it in one transaction, or nothing.
+
+The file is read and validated before the database is opened for writing (the catalogue comes from a read-only
+connection closed at once), so the write lock is held only for the write. Revision numbers and the added / revised /
+unchanged counts are computed inside the write transaction, and writers of one process take turns, so two imports
+at once both land, in order."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +19,11 @@ import polars as pl
 
 from aimaq.errors import ValidationFailed
 from aimaq.ingest.readers import read_sheets
-from aimaq.ingest.validate import Context, Parsed, validate_sheets
-from aimaq.territory.repository import load_name_index
+from aimaq.ingest.validate import RECORD_SCHEMA, Context, Parsed, indicator_spec_frame, validate_sheets
 from aimaq.store.db import transaction
+
+SPEC_COLUMNS = ("min_value", "max_value", "granularity", "kind")
+CONFLICT_RETRIES = 5
 
 
 @dataclass
@@ -26,79 +35,200 @@ class ImportResult:
     unchanged: int
     dry_run: bool
     import_id: int | None
-    changes: pl.DataFrame  # kato, indicator, period, breakdown, old_value, new_value, revision, action
+    changes: pl.DataFrame  # kato, indicator, period, breakdown, old_value, value, action
 
 
 def load_context(con: duckdb.DuckDBPyConnection) -> Context:
-    indicators = {r[0]: {"code": r[0], "unit": r[1]} for r in con.execute("SELECT code, unit FROM indicator").fetchall()}
-    return Context(names=load_name_index(con), indicators=indicators)
+    """The territory names and the indicator catalogue with its checks (defaults where an older database lacks
+    the spec columns: a read-only connection does not migrate)."""
+    from aimaq.territory.repository import load_name_index
+
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'indicator'").fetchall()}
+    select = ", ".join(["code", "unit", *(c if c in have else f"NULL AS {c}" for c in SPEC_COLUMNS)])
+    rows = con.execute(f"SELECT {select} FROM indicator").fetchall()
+    return Context(names=load_name_index(con), indicators=indicator_spec_frame(rows))
 
 
-def validate_file(con: duckdb.DuckDBPyConnection, path: Path, *, indicator: str | None = None,
-                  context: Context | None = None) -> Parsed:
-    sheets = read_sheets(path)
-    return validate_sheets(sheets, context or load_context(con), file=str(path), indicator=indicator)
+def read_context(db_path: str | Path) -> Context:
+    """The validation context from a read-only connection, closed at once (waits while another process writes)."""
+    from aimaq.store.locking import connect_when_free
+
+    if str(db_path) != ":memory:" and not Path(db_path).exists():
+        connect_when_free(db_path).close()  # a new database: created with its schema, then read
+    con = connect_when_free(db_path, read_only=True)
+    try:
+        return load_context(con)
+    finally:
+        con.close()
+
+
+def validate_file(con: duckdb.DuckDBPyConnection | None, path: Path, *, indicator: str | None = None,
+                  context: Context | None = None, shown_name: str | None = None) -> Parsed:
+    sheets = read_sheets(path, shown_name=shown_name)
+    return validate_sheets(sheets, context or load_context(con), file=shown_name or str(path), indicator=indicator)
+
+
+def _checked(parsed: Parsed) -> Parsed:
+    if parsed.problems:
+        raise ValidationFailed(parsed.problems, parsed.total_problems)
+    return parsed
 
 
 def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, dry_run: bool = False,
                 indicator: str | None = None, source: dict | None = None, synthetic: bool = False,
                 context: Context | None = None) -> ImportResult:
-    """Import a CSV/XLSX file. Raises ValidationFailed (listing every problem) and writes nothing if any row fails."""
+    """Import a CSV/XLSX file over an open connection. Raises ValidationFailed (listing the problems) and writes
+    nothing if any row fails."""
     path = Path(path)
-    parsed = validate_file(con, path, indicator=indicator, context=context)
-    if parsed.problems:
-        raise ValidationFailed(parsed.problems)
-    return write_records(con, parsed.records, file=str(path), layout=parsed.layout, dry_run=dry_run,
-                         source=source, synthetic=synthetic, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    parsed = _checked(validate_file(con, path, indicator=indicator, context=context))
+    return write_frame(con, parsed.frame, file=str(path), layout=parsed.layout, dry_run=dry_run, source=source,
+                       synthetic=synthetic, sha256=_sha256(path))
+
+
+def import_path(db_path: str | Path, path: str | Path, *, dry_run: bool = False, indicator: str | None = None,
+                source: dict | None = None, context: Context | None = None,
+                lock_timeout: float | None = None) -> ImportResult:
+    """The CLI's import: read and validate with no write lock; open the database for writing only to write (never
+    for a dry run)."""
+    from aimaq.store.locking import connect_when_free
+
+    path = Path(path)
+    sheets = read_sheets(path)
+    ctx = context or read_context(db_path)
+    parsed = _checked(validate_sheets(sheets, ctx, file=str(path), indicator=indicator))
+    con = connect_when_free(db_path, read_only=dry_run, timeout=lock_timeout)
+    try:
+        return write_frame(con, parsed.frame, file=str(path), layout=parsed.layout, dry_run=dry_run, source=source,
+                           sha256=_sha256(path))
+    finally:
+        con.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def records_frame(records: list[dict]) -> pl.DataFrame:
+    """Records as dicts (generators of other jobs, small uploads) → the frame `write_frame` takes."""
+    columns = {name: [r.get(key) for r in records] for name, key in
+               (("kato", "kato"), ("indicator", "indicator"), ("period", "period"), ("breakdown", "breakdown"),
+                ("value", "value"), ("flag", "flag"), ("note", "note"), ("source_title", "source"),
+                ("source_id", "source_id"))}
+    columns["breakdown"] = [b or "" for b in columns["breakdown"]]
+    schema = {k: RECORD_SCHEMA[k] for k in columns}
+    return pl.DataFrame(columns, schema=schema)
 
 
 def write_records(con: duckdb.DuckDBPyConnection, records: list[dict], *, file: str, layout: str,
                   dry_run: bool = False, source: dict | None = None, synthetic: bool = False,
                   sha256: str | None = None, also=None) -> ImportResult:
-    """Append records as new observations or revisions; an unchanged value adds nothing. `also(con, import_id)`
-    runs inside the same transaction (e.g. to record who imported), so the batch and it land together or not."""
-    frame = pl.DataFrame(
-        {"kato": [r["kato"] for r in records], "indicator": [r["indicator"] for r in records],
-         "period": [r["period"] for r in records], "breakdown": [r.get("breakdown") or "" for r in records],
-         "value": [r["value"] for r in records], "flag": [r.get("flag") for r in records],
-         "note": [r.get("note") for r in records], "source_title": [r.get("source") for r in records],
-         "source_id": [r.get("source_id") for r in records]},
-        schema={"kato": pl.Utf8, "indicator": pl.Utf8, "period": pl.Utf8, "breakdown": pl.Utf8, "value": pl.Float64,
-                "flag": pl.Utf8, "note": pl.Utf8, "source_title": pl.Utf8, "source_id": pl.Int64})
-    con.register("_incoming", frame.to_arrow())
+    """`write_frame` for records given as dicts (kato, indicator, period, value[, breakdown, flag, note, source,
+    source_id])."""
+    return write_frame(con, records_frame(records), file=file, layout=layout, dry_run=dry_run, source=source,
+                       synthetic=synthetic, sha256=sha256, also=also)
+
+
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_writer(con: duckdb.DuckDBPyConnection):
+    """Writers of one database in one process take turns (threads of a server, two imports at once)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    key = (path[0] if path and path[0] else f"memory:{id(con)}")
+    with _WRITERS_GUARD:
+        lock = _WRITERS.setdefault(key, threading.Lock())
+    with lock:
+        yield
+
+
+_CHANGES_SQL = """
+    SELECT i.kato, i.indicator, i.period, i.breakdown, l.value AS old_value, i.value, i.flag, i.note,
+           i.source_title, i.source_id, coalesce(l.revision, 0) AS old_revision,
+           CASE WHEN l.revision IS NULL THEN 'added'
+                WHEN l.value IS NOT DISTINCT FROM i.value AND l.flag IS NOT DISTINCT FROM i.flag
+                     THEN 'unchanged' ELSE 'revised' END AS action
+    FROM _incoming i LEFT JOIN (
+        SELECT o.kato, o.indicator, o.period, o.breakdown, o.value, o.flag, o.revision
+        FROM observation o SEMI JOIN _incoming k
+          ON k.kato = o.kato AND k.indicator = o.indicator AND k.period = o.period AND k.breakdown = o.breakdown
+        QUALIFY row_number() OVER (PARTITION BY o.kato, o.indicator, o.period, o.breakdown
+                                   ORDER BY o.revision DESC) = 1) l
+      ON l.kato = i.kato AND l.indicator = i.indicator AND l.period = i.period AND l.breakdown = i.breakdown"""
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: str, layout: str,
+                dry_run: bool = False, source: dict | None = None, synthetic: bool = False,
+                sha256: str | None = None, also=None) -> ImportResult:
+    """Append records as new observations or revisions; an unchanged value adds nothing. Revisions and counts are
+    computed inside the transaction that writes them. `also(con, import_id)` runs inside the same transaction (e.g.
+    to record who imported), so the batch and it land together or not at all."""
+    incoming = frame.select(
+        "kato", "indicator", "period", pl.col("breakdown").fill_null(""), "value", "flag", "note", "source_title",
+        "source_id").cast({"value": pl.Float64, "source_id": pl.Int64})
+    if dry_run:
+        changes = _changes(con, incoming)
+        return _result(file, layout, changes, True, None)
+    with _one_writer(con):
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                with transaction(con):
+                    changes = _changes(con, incoming)
+                    import_id = _write(con, changes, file=file, layout=layout, source=source, synthetic=synthetic,
+                                       sha256=sha256)
+                    if also is not None:
+                        also(con, import_id)
+                break
+            except duckdb.TransactionException:  # another process's writer got there first: recount and retry
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+    return _result(file, layout, changes, False, import_id)
+
+
+def _changes(con: duckdb.DuckDBPyConnection, incoming: pl.DataFrame) -> pl.DataFrame:
+    con.register("_incoming", incoming.to_arrow())
     try:
-        changes = con.execute("""
-            SELECT i.*, l.value AS old_value, l.flag AS old_flag, coalesce(l.revision, 0) AS old_revision,
-                   CASE WHEN l.revision IS NULL THEN 'added'
-                        WHEN l.value IS NOT DISTINCT FROM i.value AND l.flag IS NOT DISTINCT FROM i.flag
-                             THEN 'unchanged' ELSE 'revised' END AS action
-            FROM _incoming i LEFT JOIN observation_latest l
-              ON l.kato = i.kato AND l.indicator = i.indicator AND l.period = i.period AND l.breakdown = i.breakdown
-        """).pl()
-        counts = {a: int((changes["action"] == a).sum()) for a in ("added", "revised", "unchanged")}
-        import_id = None
-        if not dry_run:
-            with transaction(con):
-                source_id = _source_id(con, source) if source else None
-                import_id = con.execute(
-                    "INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING import_id",
-                    [file, sha256, layout, dt.datetime.now(), counts["added"], counts["revised"], counts["unchanged"]],
-                ).fetchone()[0]
-                con.register("_changes", changes.filter(pl.col("action") != "unchanged").to_arrow())
-                con.execute("""
-                    INSERT INTO observation (kato, indicator, period, breakdown, value, revision, source_id, import_id,
-                                             loaded_at, synthetic, flag, note)
-                    SELECT kato, indicator, period, breakdown, value, old_revision + 1,
-                           coalesce(c.source_id,
-                                    (SELECT min(source_id) FROM source s WHERE s.title = c.source_title), ?),
-                           ?, now(), ?, flag, note
-                    FROM _changes c""", [source_id, import_id, synthetic])
-                con.unregister("_changes")
-                if also is not None:
-                    also(con, import_id)
+        return con.execute(_CHANGES_SQL).pl()
     finally:
         con.unregister("_incoming")
+
+
+def _write(con, changes: pl.DataFrame, *, file, layout, source, synthetic, sha256) -> int:
+    counts = _counts(changes)
+    source_id = _source_id(con, source) if source else None
+    import_id = con.execute(
+        "INSERT INTO import_batch (file, sha256, layout, loaded_at, rows_added, rows_revised, rows_unchanged)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING import_id",
+        [file, sha256, layout, dt.datetime.now(), counts["added"], counts["revised"], counts["unchanged"]],
+    ).fetchone()[0]
+    con.register("_changes", changes.filter(pl.col("action") != "unchanged").to_arrow())
+    try:
+        con.execute("""
+            INSERT INTO observation (kato, indicator, period, breakdown, value, revision, source_id, import_id,
+                                     loaded_at, synthetic, flag, note)
+            SELECT c.kato, c.indicator, c.period, c.breakdown, c.value, c.old_revision + 1,
+                   coalesce(c.source_id, s.source_id, ?), ?, now(), ?, c.flag, c.note
+            FROM _changes c
+            LEFT JOIN (SELECT title, min(source_id) AS source_id FROM source GROUP BY title) s
+              ON s.title = c.source_title""", [source_id, import_id, synthetic])
+    finally:
+        con.unregister("_changes")
+    return import_id
+
+
+def _counts(changes: pl.DataFrame) -> dict[str, int]:
+    got = dict(changes.group_by("action").len().iter_rows())
+    return {a: int(got.get(a, 0)) for a in ("added", "revised", "unchanged")}
+
+
+def _result(file, layout, changes: pl.DataFrame, dry_run: bool, import_id) -> ImportResult:
+    counts = _counts(changes)
     return ImportResult(file, layout, counts["added"], counts["revised"], counts["unchanged"], dry_run, import_id,
                         changes.select("kato", "indicator", "period", "breakdown", "old_value", "value", "action"))
 

@@ -12,12 +12,17 @@ import yaml
 
 from aimaq.data import data_path
 from aimaq.errors import ValidationFailed
-from aimaq.ingest.service import ImportResult, load_context, write_records
-from aimaq.ingest.validate import Context, Parsed, Problem, _common, _duplicates
+from aimaq.ingest.problems import to_problems
+from aimaq.ingest.service import ImportResult, load_context, write_frame
+from aimaq.ingest.validate import OBSERVATION_SCHEMA, Context, check_observations
 from aimaq.store.catalogue import save_indicators
 
 MONTHS = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
                                       "September", "October", "November", "December"], start=1)}
+
+# Columns of a shipped row beyond the observation's own (see validate.check_observations).
+_EXTRA = {"kato": pl.Utf8, "within": pl.Utf8, "retro_flag": pl.Utf8, "flag": pl.Utf8, "note": pl.Utf8,
+          "source_id": pl.Int64}
 
 
 def _rows(path: Path) -> list[tuple[int, dict]]:
@@ -28,37 +33,29 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     return [(kept[n][0], row) for n, row in enumerate(reader, start=1)]
 
 
-def check_row(ctx: Context, file: str, rownum: int, name, indicator: str, period, value, *, unit=None,
-              breakdown: str = "", retro_flag: str | None = None, kato: str | None = None,
-              within: str | None = None) -> tuple[dict | None, list]:
-    """One shipped row through the importer's checks. `retro_flag` turns a validity problem into a flag."""
-    problems: list[Problem] = []
-
-    def add(role, val, reason):
-        problems.append(Problem(file, None, rownum, role, None if val is None else str(val), reason))
-
-    ind = ctx.indicators.get(indicator)
-    if ind is None:
-        add("indicator", indicator, "unknown indicator")
-    record = _common(ctx, add, kato or name, period, value, unit, ind, within=within)
-    flag = None
-    if retro_flag and problems and all("outside the validity" in p.reason for p in problems):
-        problems, flag = [], retro_flag
-    if record is not None:
-        record.update(indicator=indicator, breakdown=breakdown, flag=flag, file=file, sheet=None, row=rownum,
-                      columns={"period": "period"})
-    return (None if problems else record), problems
+def observation(rownum: int, name, indicator: str, period, value, *, unit=None, breakdown: str = "",
+                kato: str | None = None, within: str | None = None, retro_flag: str | None = None,
+                flag: str | None = None, note: str | None = None, source_id: int | None = None) -> dict:
+    """One shipped row as a candidate observation for the importer's checks. `retro_flag` turns a validity
+    problem into that flag (a figure republished in a reform's new boundaries)."""
+    return {"sheet": None, "row": rownum, "territory": None if name is None else str(name), "indicator": indicator,
+            "period": str(period), "value": None if value is None else str(value), "value_num": None,
+            "unit": unit, "breakdown": breakdown or "", "source": None, "territory_col": "territory",
+            "indicator_col": "indicator", "period_col": "period", "value_col": "value", "unit_col": "unit",
+            "kato": kato, "within": within, "retro_flag": retro_flag, "flag": flag, "note": note,
+            "source_id": source_id}
 
 
-def _write_checked(con: duckdb.DuckDBPyConnection, file: str, records: list[dict], problems: list[Problem],
-                   source: dict | None = None) -> ImportResult:
-    """Duplicate keys are problems too; any problem stops the build before anything of the file is written."""
-    checked = Parsed(records=records)
-    _duplicates(checked)
-    problems = problems + checked.problems
-    if problems:
-        raise ValidationFailed(problems)
-    return write_records(con, records, file=file, layout="shipped", source=source)
+def _write_checked(con: duckdb.DuckDBPyConnection, ctx: Context, file: str, rows: list[dict],
+                   source: dict | None = None, extra_problems: pl.DataFrame | None = None) -> ImportResult:
+    """The importer's checks over a shipped file; any problem stops the build before anything of it is written."""
+    frame = pl.DataFrame(rows, schema={**OBSERVATION_SCHEMA, **_EXTRA})
+    records, problems, total = check_observations(frame, ctx)
+    if extra_problems is not None and extra_problems.height:
+        problems, total = pl.concat([problems, extra_problems]), total + extra_problems.height
+    if total:
+        raise ValidationFailed(to_problems(file, problems), total)
+    return write_frame(con, records, file=file, layout="shipped", source=source)
 
 
 def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
@@ -68,7 +65,7 @@ def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
     ctx = load_context(con)
     results = []
     for spec in manifest["files"]:
-        records, problems = [], []
+        rows = []
         file = f"stats/{spec['file']}"
         retro = {(r["name"], r["period"]): r["flag"] for r in spec.get("retro", [])}
         mapped = spec.get("map_names", [])
@@ -88,18 +85,12 @@ def load_stats(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
             else:
                 breakdown = ";".join(f"{k}={row[c]}" for k, c in spec.get("breakdown_columns", {}).items())
                 pairs = [(spec["indicator"], spec["value_column"], breakdown)]
+            projection = spec.get("projection_after") and int(period) > spec["projection_after"]
             for indicator, column, breakdown in pairs:
-                rec, probs = check_row(ctx, file, rownum, name, indicator, period, row[column], breakdown=breakdown,
-                                       retro_flag=retro.get((name, period)), kato=kato)
-                problems += probs
-                if rec:
-                    rec["flag"] = rec["flag"] or spec.get("flag")
-                    if spec.get("projection_after") and int(period) > spec["projection_after"]:
-                        rec["note"] = "projection"
-                    else:
-                        rec["note"] = spec.get("note")
-                    records.append(rec)
-        results.append(_write_checked(con, file, records, problems, source=spec["source"]))
+                rows.append(observation(rownum, name, indicator, period, row[column], breakdown=breakdown,
+                                        kato=kato, retro_flag=retro.get((name, period)), flag=spec.get("flag"),
+                                        note="projection" if projection else spec.get("note")))
+        results.append(_write_checked(con, ctx, file, rows, source=spec["source"]))
     return results
 
 
@@ -130,23 +121,23 @@ def load_review(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
     results = []
     for name in REVIEW_FILES:
         file = f"review/{name}"
-        records, problems = [], []
         rows = _rows(folder / name)
         places = sorted({row["place"] for _, row in rows})
         source_ids = _review_sources(con, places)
+        candidates, unexplained = [], []
         for rownum, row in rows:
             missing = row["value"].strip() == ""  # a published «н/д»: kept as a missing value with its note
-            name, within = asked.get(row["territory"], (row["territory"], None))
-            rec, probs = check_row(ctx, file, rownum, name, row["indicator"], row["period"],
-                                   "н/д" if missing else row["value"], unit=row["unit"] or None,
-                                   breakdown=row["breakdown"], within=within)
+            territory, within = asked.get(row["territory"], (row["territory"], None))
             if missing and not row["note"]:
-                probs.append(Problem(file, None, rownum, "value", "", "empty value without a note saying why"))
-            problems += probs
-            if rec:
-                rec.update(flag=row["flag"] or None, note=row["note"] or None, source_id=source_ids[row["place"]])
-                records.append(rec)
-        results.append(_write_checked(con, file, records, problems))
+                unexplained.append({"sheet": None, "row": rownum, "column": "value", "value": "",
+                                    "reason": "empty value without a note saying why", "order": 20})
+            candidates.append(observation(rownum, territory, row["indicator"], row["period"],
+                                          "н/д" if missing else row["value"], unit=row["unit"] or None,
+                                          breakdown=row["breakdown"], within=within, flag=row["flag"] or None,
+                                          note=row["note"] or None, source_id=source_ids[row["place"]]))
+        extra = pl.DataFrame(unexplained, schema={"sheet": pl.Utf8, "row": pl.Int64, "column": pl.Utf8,
+                                                  "value": pl.Utf8, "reason": pl.Utf8, "order": pl.Int64})
+        results.append(_write_checked(con, ctx, file, candidates, extra_problems=extra))
     return results
 
 

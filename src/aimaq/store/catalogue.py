@@ -6,14 +6,20 @@ import duckdb
 import polars as pl
 
 INDICATOR_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "unit", "polarity", "domain", "description"]
+# The importer's checks per indicator (migration 0002): plausible range, period granularity, kind.
+SPEC_COLUMNS = ["min_value", "max_value", "granularity", "kind"]
 
 
 def save_indicators(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     """Insert indicators whose code is new; an existing code must keep its unit (else the data would change meaning)."""
-    for column in INDICATOR_COLUMNS:
+    for column in INDICATOR_COLUMNS + SPEC_COLUMNS:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(column))
-    frame = frame.select(INDICATOR_COLUMNS).with_columns(pl.col("polarity").cast(pl.Int32).fill_null(0))
+    frame = frame.select(INDICATOR_COLUMNS + SPEC_COLUMNS).with_columns(
+        pl.col("polarity").cast(pl.Int32).fill_null(0),
+        pl.col("min_value", "max_value").cast(pl.Utf8).replace("", None).cast(pl.Float64),
+        pl.col("granularity").cast(pl.Utf8).replace("", None).fill_null("year"),
+        pl.col("kind").cast(pl.Utf8).replace("", None).fill_null("observed"))
     existing = dict(con.execute("SELECT code, unit FROM indicator").fetchall())
     clash = [(c, u, existing[c]) for c, u in zip(frame["code"], frame["unit"]) if c in existing and existing[c] != u]
     if clash:
@@ -22,7 +28,8 @@ def save_indicators(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
         raise AimaqError("indicator unit changed: " + "; ".join(f"{c}: {old} → {new}" for c, new, old in clash))
     new = frame.filter(~pl.col("code").is_in(list(existing))).unique("code", keep="first")
     con.register("_indicators", new.to_arrow())
-    con.execute(f"INSERT INTO indicator SELECT {', '.join(INDICATOR_COLUMNS)} FROM _indicators")
+    columns = ", ".join(INDICATOR_COLUMNS + SPEC_COLUMNS)
+    con.execute(f"INSERT INTO indicator ({columns}) SELECT {columns} FROM _indicators")
     con.unregister("_indicators")
     return new.height
 
@@ -55,13 +62,16 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
 
 def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = False) -> tuple[int, int]:
     """Add indicators from a CSV/XLSX catalogue (columns code, name_ru, unit; optional name_kk, name_en, polarity,
-    domain, description). Every row is checked first; nothing is written if one fails. Returns (new, known)."""
+    domain, description, and the importer's checks min_value, max_value, granularity (year, quarter, month, date,
+    several joined with |), kind (observed, target, forecast)). Every row is checked first; nothing is written if
+    one fails. Returns (new, known)."""
     import re
     from pathlib import Path
 
     from aimaq.errors import ValidationFailed
     from aimaq.ingest.readers import read_sheets
-    from aimaq.ingest.validate import Problem, column_letter
+    from aimaq.ingest.units import GRANULARITIES, KINDS
+    from aimaq.ingest.validate import Problem, column_letter, parse_number
 
     path = Path(path)
     existing = dict(con.execute("SELECT code, unit FROM indicator").fetchall())
@@ -73,7 +83,7 @@ def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = F
             problems.append(Problem(str(path), sheet.name, 1, None, ", ".join(sheet.header),
                                     f"missing column(s): {', '.join(missing)}"))
             continue
-        at = {c: header.index(c) for c in INDICATOR_COLUMNS if c in header}
+        at = {c: header.index(c) for c in INDICATOR_COLUMNS + SPEC_COLUMNS if c in header}
         for rownum, cells in sheet.rows:
             row = {c: (None if i >= len(cells) or cells[i] is None else str(cells[i]).strip()) for c, i in at.items()}
 
@@ -89,6 +99,16 @@ def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = F
                 bad("unit", "a unit is required")
             if row.get("polarity") not in (None, "", "-1", "0", "1"):
                 bad("polarity", "polarity is -1, 0 or 1")
+            bounds = {c: parse_number(row[c]) for c in ("min_value", "max_value") if row.get(c)}
+            for c in ("min_value", "max_value"):
+                if row.get(c) and bounds[c] is None:
+                    bad(c, "not a number (write 0, 100, 1234,5)")
+            if None not in bounds.values() and len(bounds) == 2 and bounds["min_value"] > bounds["max_value"]:
+                bad("max_value", "max_value is below min_value")
+            if row.get("granularity") and not set(row["granularity"].split("|")) <= set(GRANULARITIES):
+                bad("granularity", f"granularity is one or more of {', '.join(GRANULARITIES)}, joined with |")
+            if row.get("kind") and row["kind"] not in KINDS:
+                bad("kind", f"kind is one of {', '.join(KINDS)}")
             code = row.get("code")
             if code in existing and row.get("unit") and existing[code] != row["unit"]:
                 bad("unit", f"indicator {code} exists in {existing[code]}: a unit never changes meaning silently")
@@ -98,8 +118,9 @@ def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = F
             rows.append(row)
     if problems:
         raise ValidationFailed(problems)
-    frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in INDICATOR_COLUMNS}).with_columns(
-        pl.col("polarity").replace("", None))
+    frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in INDICATOR_COLUMNS + SPEC_COLUMNS}).with_columns(
+        pl.col("polarity").replace("", None),
+        pl.col("min_value", "max_value").str.replace_all("[ \u00a0\u202f]", "").str.replace(",", ".", literal=True))
     new = frame.filter(~pl.col("code").is_in(list(existing)))
     if not dry_run:
         save_indicators(con, new)

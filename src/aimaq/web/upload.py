@@ -11,7 +11,7 @@ import duckdb
 
 from aimaq.errors import AimaqError, ValidationFailed
 from aimaq.ingest.readers import read_sheets
-from aimaq.ingest.service import ImportResult, load_context, write_records
+from aimaq.ingest.service import ImportResult, load_context, write_frame
 from aimaq.ingest.validate import Parsed, Problem, validate_sheets
 from aimaq.web.users import User
 
@@ -45,16 +45,16 @@ def import_upload(con: duckdb.DuckDBPyConnection, user: User, filename: str, dat
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
         raise AimaqError(f"{name}: unsupported file type {suffix!r}; use CSV or XLSX")
     with tempfile.TemporaryDirectory(prefix="aimaq-upload-") as folder:
-        path = Path(folder) / name
+        path = Path(folder) / f"upload{suffix}"  # the client's name may be too long for the file system
         path.write_bytes(data)
-        sheets = read_sheets(path)
+        sheets = read_sheets(path, shown_name=name)  # messages name the user's file, never the temporary path
     # the problems name the file as the user knows it; a wide table's indicator may still come from its stem
     parsed = validate_sheets(sheets, load_context(con), file=name)
     problems = [*parsed.problems, *outside_region(parsed, user, name)]
     if problems:
         problems.sort(key=lambda p: (p.sheet or "", p.row if p.row is not None else -1))
-        raise ValidationFailed(problems)
-    result = write_records(con, parsed.records, file=name, layout=parsed.layout, dry_run=dry_run,
+        raise ValidationFailed(problems, parsed.total_problems + len(problems) - len(parsed.problems))
+    result = write_frame(con, parsed.frame, file=name, layout=parsed.layout, dry_run=dry_run,
                            source={"publisher": user.name, "title": f"Загрузка через веб: {name}"},
                            sha256=hashlib.sha256(data).hexdigest(),
                            also=lambda con, import_id: con.execute(

@@ -1,0 +1,11 @@
+import pytest
+
+from aimaq import i18n
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The tests read messages by their English ids; a few tests check the Russian default on purpose."""
+    monkeypatch.setenv("AIMAQ_LANG", "en")
+    with i18n.use_language("en"):
+        yield
