@@ -144,3 +144,44 @@ def test_kazakh_template_and_unknown_name(db, tmp_path):
     assert names[0] == "Нұсқаулық" and names[2] == "Тізімдер"
     bad = _run(db, "template", "budget", "--out", tmp_path / "x.xlsx")
     assert bad.exit_code != 0 and not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_wrong_survey_or_monotown_file_is_refused_with_row_and_column_and_writes_nothing(db, tmp_path):
+    from aimaq.errors import ValidationFailed
+
+    survey = tmp_path / "survey.xlsx"
+    assert _run(db, "template", "survey", "--out", survey, "--year", YEAR).exit_code == 0
+    book = openpyxl.load_workbook(survey)
+    data = book["Данные"]
+    header = [c.value for c in data[1]]
+    city = _lists(book, data)["city"][0]
+    good = [YEAR, 1, city, 1.0] + [5] * (len(header) - 4)
+    bad = [YEAR, 2, "Атлантида", 0] + [11] + [5] * (len(header) - 5)
+    data.append(good)
+    data.append(bad)
+    book.save(survey)
+    con = connect(db, read_only=True)
+    before = con.execute("SELECT count(*) FROM rating_survey_respondent").fetchone()[0]
+    con.close()
+    result = _run(db, "rating", "import-survey", survey)
+    assert isinstance(result.exception, ValidationFailed)
+    problems = {(p.row, p.column.split()[0] if p.column else None) for p in result.exception.problems}
+    assert {(3, "C"), (3, "D"), (3, "E")} <= problems  # unknown city, weight 0, answer 11 — all on row 3
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM rating_survey_respondent").fetchone()[0] == before
+    con.close()
+
+    towns = tmp_path / "towns.xlsx"
+    assert _run(db, "template", "monotowns", "--out", towns, "--year", YEAR).exit_code == 0
+    book = openpyxl.load_workbook(towns)
+    offered = _lists(book, book["Данные"])
+    book["Данные"].append(["Алматы", offered["показатель"][0], YEAR, 5])
+    book["Данные"].append([offered["территория"][0], "no_such_indicator", "2023 год", "много"])
+    book.save(towns)
+    result = _run(db, "monotowns", "import", towns)
+    assert isinstance(result.exception, ValidationFailed)
+    columns = sorted((p.row, p.column.split()[0]) for p in result.exception.problems)
+    assert columns == [(2, "A"), (3, "B"), (3, "C"), (3, "D")]
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM monotown_value WHERE NOT synthetic AND NOT published").fetchone()[0] == 0
+    con.close()

@@ -42,9 +42,12 @@ def _meta(year: int, source: str = "computed") -> dict:
     from aimaq.cli.output import observation_sources, run_meta
 
     con = _con()
-    if source == "published":
-        return observation_sources(con, ["qol_score"], str(year))
-    return run_meta(con, "rating", what=f"data {year}, spec {year}")
+    try:
+        if source == "published":
+            return observation_sources(con, ["qol_score"], str(year))
+        return run_meta(con, "rating", what=f"data {year}, spec {year}")
+    finally:
+        con.close()
 
 
 def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool, meta: dict | None = None) -> None:
@@ -169,7 +172,11 @@ def import_survey(
     """Импорт опроса / Import a survey of residents (the `aimaq template survey` layout); all rows or none."""
     from aimaq.rating.service import import_survey as run_import
 
-    out = run_import(_con(), file, dry_run=dry_run)
+    con = _con()
+    try:
+        out = run_import(con, file, dry_run=dry_run)
+    finally:
+        con.close()
     typer.echo(_("{file}: {respondents} respondents, {answers} answers, years {years}", file=file.name,
                  respondents=out["respondents"], answers=out["answers"], years=", ".join(map(str, out["years"])))
                + (" — " + _("dry run: nothing written") if dry_run else ""))
