@@ -15,6 +15,10 @@ _TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
 def build_demo(db_path: str | Path, *, seed: int = 2023, progress: bool = False) -> duckdb.DuckDBPyConnection:
+    from aimaq.store.db import is_server
+
+    if is_server(db_path):
+        return _build_on_server(str(db_path), _steps(seed), progress, replace=True)
     db_path = Path(db_path)
     return _build(db_path, _steps(seed), progress, replace=True)
 
@@ -23,7 +27,10 @@ def init_database(db_path: str | Path, *, progress: bool = False) -> duckdb.Duck
     """A database for real work: the registry, national statistics, the real places and the review's figures —
     nothing synthetic. Refuses to touch an existing file (nothing is ever lost)."""
     from aimaq.errors import AimaqError
+    from aimaq.store.db import is_server
 
+    if is_server(db_path):
+        return _build_on_server(str(db_path), _steps(2023, synthetic=False), progress, replace=False)
     db_path = Path(db_path)
     if db_path.exists():
         raise AimaqError(f"{db_path} exists: `aimaq init` only creates a new database (choose another --db)")
@@ -50,6 +57,35 @@ def _build(db_path: Path, steps, progress: bool, replace: bool) -> duckdb.DuckDB
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
     building.replace(db_path)
     return connect(db_path)
+
+
+def _build_on_server(url: str, steps, progress: bool, replace: bool):
+    """PostgreSQL: build in a side schema, then swap it for `public` in one transaction — a failed build leaves
+    `public` as it was. `init` refuses a database that already holds Aimaq's tables."""
+    from aimaq.errors import AimaqError
+    from aimaq.store.db import connect
+
+    con = connect(url, schema=_BUILD_SCHEMA)
+    try:
+        held = con.query_server("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                                "AND table_name = 'schema_migration'")[0][0]
+        if held and not replace:
+            raise AimaqError("the PostgreSQL database already holds Aimaq's tables: `aimaq init` only creates a new "
+                             "database (choose another one)")
+        con.run_on_server(f'DROP SCHEMA IF EXISTS "{_BUILD_SCHEMA}" CASCADE; CREATE SCHEMA "{_BUILD_SCHEMA}"',
+                          schema_first=False)
+        con.close()
+        con = connect(url, schema=_BUILD_SCHEMA)
+        _run(con, steps, progress)
+        con.run_on_server(f'DROP SCHEMA IF EXISTS aimaq_replaced CASCADE; ALTER SCHEMA public RENAME TO aimaq_replaced; '
+                          f'ALTER SCHEMA "{_BUILD_SCHEMA}" RENAME TO public; DROP SCHEMA aimaq_replaced CASCADE',
+                          schema_first=False)
+    finally:
+        con.close()
+    return connect(url)
+
+
+_BUILD_SCHEMA = "aimaq_building"
 
 
 def _run(con: duckdb.DuckDBPyConnection, steps, progress: bool) -> duckdb.DuckDBPyConnection:

@@ -174,3 +174,17 @@ def test_regional_mortality_from_life_expectancy():
     from aimaq.demography.lifetable import scale_mx_to_e0
     assert life_table(scale_mx_to_e0(mx[1][None], "female", np.array([e0 + gap[0]]))[0], "female").e0 == pytest.approx(
         e0 + gap[0], abs=1e-6)
+
+
+def test_variants_table_holds_the_chosen_run(history, result):
+    from aimaq.demography.backtest import measure_variants
+
+    v = measure_variants(history, [2015], 8, variants={"mortality": ("life_expectancy",), "fertility": ("held", "trend"),
+                                                       "migration": ("rate",)})
+    assert v.height == 4 and v["chosen"].sum() == 1
+    chosen = v.filter(pl.col("chosen"))
+    frame, _notes = result
+    model = frame.filter((pl.col("origin") == 2015) & (pl.col("method") == "aimaq"))
+    assert chosen["mape_2015"][0] == pytest.approx(model["error_pct"].abs().mean())
+    held = v.filter((pl.col("fertility") == "held") & (pl.col("quantile") == "normal"))
+    assert round(held["mape_2015"][0], 2) == 2.18  # docs/demography.md, "Every choice, measured"

@@ -57,13 +57,10 @@ def test_table_endpoints_answer_xlsx(client, url, rows):
         assert sheet.max_row == rows + 1
 
 
-def test_gaps_csv_carries_the_synthetic_flag_of_the_payload(client, demo_db):
-    from aimaq.store.db import connect
-
-    con = connect(demo_db, read_only=True)
-    kato = con.execute("""SELECT kato FROM srs_coverage_settlement WHERE coverage_pct < 100
-                          ORDER BY kato LIMIT 1""").fetchone()[0]
-    con.close()
+def test_gaps_csv_carries_the_synthetic_flag_of_the_payload(client):
+    settlements = pl.read_csv(io.BytesIO(client.get("/api/standards/coverage?year=2023&level=settlement&format=csv")
+                                         .content), schema_overrides={"kato": pl.String})
+    kato = settlements.filter(pl.col("coverage_pct") < 100).sort("kato")["kato"][0]
     payload = client.get(f"/api/standards/gaps/{kato}?year=2023").json()
     assert payload["synthetic"] is True
     frame = pl.read_csv(io.BytesIO(client.get(f"/api/standards/gaps/{kato}?year=2023&format=csv").content))

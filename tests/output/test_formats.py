@@ -60,7 +60,7 @@ def test_dates_are_dates_and_counts_are_grouped_in_xlsx(run_cli, tmp_path):
     assert run_cli("standards", "coverage", "--year", 2023, "--level", "region", "--out", out).exit_code == 0
     sheet = openpyxl.load_workbook(out).worksheets[0]
     header = [c.value for c in sheet[1]]
-    population = [r[header.index("Население")] for r in sheet.iter_rows(min_row=2)]
+    population = [r[header.index("Численность населения")] for r in sheet.iter_rows(min_row=2)]
     assert len(population) == 20 and all(isinstance(c.value, int) and c.value > 0 for c in population)
     assert population[0].number_format == "#,##0"
     year = [r[header.index("Год")] for r in sheet.iter_rows(min_row=2)]
@@ -98,7 +98,7 @@ def test_table_has_russian_headings_yes_no_and_russian_numbers():
     emit(pl.DataFrame({"population": [19765004], "coverage_pct": [64.7], "synthetic": [True], "year": [2024]}),
          "table", stream=stream)
     text = _plain_spaces(stream.getvalue())
-    assert "Население" in text and "Обеспеченность, %" in text and "Год" in text
+    assert "Численность населения" in text and "Обеспеченность, %" in text and "Год" in text
     assert "19 765 004" in text and "64,7" in text and "да" in text and "2024" in text and "2 024" not in text
 
 
@@ -114,7 +114,7 @@ def test_kazakh_headings_through_the_same_catalogue(run_cli, tmp_path):
     assert run_cli("--lang", "kk", "rating", "show", "--year", 2024, "--out", out).exit_code == 0
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[1] == "Дереккөздер мен әдістеме"
-    assert [c.value for c in book.worksheets[0][1]][:3] == ["Орын", "Қала", "ӘАОЖ коды"]
+    assert [c.value for c in book.worksheets[0][1]][:3] == ["Орны", "Қала", "ӘАОЖ коды"]
 
 
 def test_text_that_looks_like_a_formula_is_written_escaped(tmp_path):

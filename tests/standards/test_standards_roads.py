@@ -179,7 +179,7 @@ def test_cli_import_roads(db):
     assert "1 road edges between 2 settlements" in res.output and "dry run" in res.output
     bad = tmp / "bad.csv"
     bad.write_text(f"from_kato,to_kato,km\n{A},{A},3\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["--db", path, "standards", "import-roads", str(bad)])
+    res = CliRunner().invoke(app, ["--lang", "en", "--db", path, "standards", "import-roads", str(bad)])
     # main() prints every problem of a ValidationFailed, one per line, and exits with status 2
     assert isinstance(res.exception, ValidationFailed) and ValidationFailed.exit_code == 2
     assert "row 2, column B" in res.exception.details() and "itself" in res.exception.details()

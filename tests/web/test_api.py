@@ -82,7 +82,7 @@ def test_gaps_with_nearest_place(client, demo_db):
     from aimaq.store.db import connect
 
     body = client.get("/api/standards/gaps/101001001", params={"year": 2023}).json()
-    con = connect(demo_db, read_only=True)
+    con = connect(demo_db)  # the app holds the file in this process: the same configuration shares it
     expected = gaps(con, "101001001", 2023)
     con.close()
     assert body["synthetic"] is True and body["count"] == expected.height > 0

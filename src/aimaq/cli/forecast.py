@@ -198,6 +198,9 @@ def backtest_cmd(
     actuals: str = typer.Option("origin", "--actuals",
                                 help="origin: actuals carried to the origin's basis (census revisions and the 2014 "
                                      "Almaty transfer removed); published: as BNS published them"),
+    variants: bool = typer.Option(False, "--variants",
+                                  help="Instead: the model under every combination of its choices (mortality, "
+                                       "fertility, migration, interval quantile): MAPE and coverage by origin"),
     multiregional: bool = typer.Option(False, "--multiregional",
                                        help="Instead: the multiregional engine's 2015→2023 backtest (issue 5)"),
     draws: int = typer.Option(1000, "--draws", help="With --multiregional: trajectories"),
@@ -213,7 +216,7 @@ def backtest_cmd(
     if multiregional or calibrate:
         _multiregional_backtest(draws, seed, calibrate, fmt)
         return
-    from aimaq.demography.backtest import backtest_methods, read_backtest_spec, summarise
+    from aimaq.demography.backtest import backtest_methods, measure_variants, read_backtest_spec, summarise
     from aimaq.demography.repository import load_population_history, save_method_backtest
     from aimaq.errors import SpecError
     from aimaq.i18n import _
@@ -235,6 +238,10 @@ def backtest_cmd(
             from aimaq.errors import AimaqError
 
             raise AimaqError(_("the database has no regional population series; run `aimaq init` or `aimaq demo` first"))
+        if variants:
+            emit(measure_variants(history, years, horizon, spec, actuals=actuals), fmt,
+                 title=_("The model's choices, measured (horizon {h} years)", h=horizon))
+            return
         frame, notes = backtest_methods(history, years, horizon, spec, actuals=actuals)
         run_id = save_method_backtest(con, frame, spec=spec, notes=notes + [f"actuals: {actuals}"])
     finally:

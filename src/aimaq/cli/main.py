@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -25,7 +24,8 @@ app = typer.Typer(
 
 @app.callback()
 def _global(
-    db: Optional[Path] = typer.Option(None, "--db", envvar="AIMAQ_DB", help="Database file (default ./aimaq.duckdb)."),
+    db: Optional[str] = typer.Option(None, "--db", envvar="AIMAQ_DB",
+                                     help="Database file (default ./aimaq.duckdb) or postgresql://user:password@host:port/db."),
     lang: Optional[str] = typer.Option(None, "--lang", envvar="AIMAQ_LANG", help="ru, kk or en (default ru)."),
 ) -> None:
     settings.configure(db)
@@ -33,7 +33,7 @@ def _global(
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "templates"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "batch", "audit", "templates"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")

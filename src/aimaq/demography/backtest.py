@@ -421,3 +421,38 @@ def summarise(frame: pl.DataFrame) -> pl.DataFrame:
     return by.with_columns(
         coverage80=pl.when(pl.col("with_interval") > 0).then(pl.col("inside80") / pl.col("with_interval"))
     ).drop("with_interval").sort("origin", "method")
+
+
+VARIANTS = {"mortality": ("national", "life_expectancy"), "fertility": ("held", "trend"), "migration": ("rate", "count")}
+
+
+def measure_variants(history: pl.DataFrame, origins, horizon: int, spec: dict | None = None,
+                     variants: dict | None = None, actuals: str = "origin") -> pl.DataFrame:
+    """The model under every combination of its choices (spec model: mortality × fertility × migration), each with
+    the normal and the Student-t interval quantile: MAPE per origin and the outcomes inside the 80% intervals.
+    The table of docs/demography.md ("Every choice, measured")."""
+    import copy
+    import itertools
+
+    spec = spec or read_backtest_spec()
+    variants = variants or VARIANTS
+    rows = []
+    for combo in itertools.product(*variants.values()):
+        chosen = dict(zip(variants, combo))
+        for quantile in ("normal", "student_t"):
+            s = copy.deepcopy(spec)
+            s["model"].update(chosen)
+            s["intervals"]["quantile"] = quantile
+            frame, _notes = backtest_methods(history, origins, horizon, s, actuals=actuals)
+            model = frame.filter(pl.col("method") == "aimaq")
+            row = {**chosen, "quantile": quantile}
+            for origin in origins:
+                part = model.filter(pl.col("origin") == origin)
+                row[f"mape_{origin}"] = part["error_pct"].abs().mean()
+                row[f"inside80_{origin}"] = int(((part["actual"] >= part["lower80"])
+                                                 & (part["actual"] <= part["upper80"])).sum())
+            row["inside80"] = sum(row[f"inside80_{o}"] for o in origins)
+            row["chosen"] = all(spec["model"].get(k) == v for k, v in chosen.items()) and \
+                spec["intervals"].get("quantile", "normal") == quantile
+            rows.append(row)
+    return pl.DataFrame(rows)

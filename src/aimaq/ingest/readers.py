@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import itertools
 import os
 from dataclasses import dataclass
@@ -113,66 +112,85 @@ def _delimiter(line: str) -> str:
 
 
 def _read_csv(path: Path, file: str) -> Sheet:
-    text = _decode(path.read_bytes(), file)
+    raw = path.read_bytes()
+    text = _decode(raw, file)
     if "\x00" in text:
         raise refuse(file, _("the file holds NUL characters: it is not a text table"))
-    lines = text.splitlines()
-    numbers = [i for i, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
-    if not numbers:
+    first = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), None)
+    if first is None:
         raise refuse(file, _("empty file"))
-    kept = [lines[i - 1] for i in numbers]
-    delimiter = _delimiter(kept[0])
-    csv.field_size_limit(2**31 - 1)  # long fields are read, then refused by name below
-    reader = csv.reader(kept, delimiter=delimiter, strict=True)
+    delimiter = _delimiter(first)
+    fast = _fast_csv(text, delimiter)
+    if fast is not None:
+        cells, rownums = fast
+    else:
+        cells, rownums = _strict_csv(text, delimiter, file)
+    first_row = list(cells.row(0))
+    while first_row and first_row[-1] is None:  # padding of the strict reader: fields the header does not have
+        first_row.pop()
+    header = [("" if h is None else h).strip() for h in first_row]
+    return _sheet(file, None, header, cells.slice(1), rownums[1:], None, header_row=rownums[0])
+
+
+def _fast_csv(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int]] | None:
+    """polars' parser, when the file is plain: it refuses malformed quoting and ragged rows itself, and a field
+    spanning lines (where its row numbers would drift) sends the file to the strict reader instead."""
+    import numpy as np
+
+    data = text.encode("utf-8")
     try:
-        records = list(reader)
+        cells = pl.read_csv(data, has_header=False, infer_schema=False, separator=delimiter, quote_char='"',
+                            comment_prefix="#", truncate_ragged_lines=False, raise_if_empty=True)
+    except (pl.exceptions.PolarsError, ValueError, OverflowError):
+        return None
+    if cells.select(pl.any_horizontal(pl.all().str.contains("[\r\n]").any())).item():
+        return None
+    # physical line numbers of the records: every line but comments (a blank line is an empty record, dropped later)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(buffer == 10) + 1))
+    starts = starts[starts < len(buffer)]
+    numbers = np.flatnonzero(buffer[starts] != ord("#")) + 1
+    if len(numbers) != cells.height:
+        return None
+    return cells.rename({c: f"f{i}" for i, c in enumerate(cells.columns)}), numbers.tolist()
+
+
+def _strict_csv(text: str, delimiter: str, file: str) -> tuple[pl.DataFrame, list[int]]:
+    """Python's csv module in strict mode: exact errors (an unclosed quote, a stray one) and the line each record
+    starts on, fields spanning lines included."""
+    lines = text.splitlines()
+    numbers = [i for i, line in enumerate(lines, start=1) if not line.startswith("#")]
+    kept = [lines[i - 1] for i in numbers]
+    csv.field_size_limit(2**31 - 1)  # long fields are read, then refused by name
+    reader = csv.reader(kept, delimiter=delimiter, strict=True)
+    records, starts = [], []
+    try:
+        start = 0
+        for record in reader:
+            records.append(record)
+            starts.append(numbers[start])
+            start = reader.line_num
     except csv.Error as exc:
-        at = numbers[_failing_record_start(kept, delimiter)]
+        at = numbers[min(start, len(numbers) - 1)]
         reason = str(exc)
         if "end of data" in reason or "EOF" in reason or "newline inside string" in reason:
             reason = _("a quote opened here is never closed")
         else:
             reason = _("malformed CSV: {error}", error=reason)
         raise refuse(file, reason, row=at) from None
-    if len(records) == len(numbers):  # no field spans lines: each record is one physical line
-        rownums = numbers
-    else:
-        rownums = _record_lines(kept, numbers, delimiter)
-    header = [h.strip() for h in records[0]]
-    return _sheet(file, None, header, records[1:], rownums[1:], None, header_row=rownums[0])
+    columns = list(itertools.zip_longest(*records, fillvalue=None))
+    cells = pl.DataFrame({f"f{i}": pl.Series(col, dtype=pl.Utf8) for i, col in enumerate(columns)})
+    return cells, starts
 
 
-def _failing_record_start(kept: list[str], delimiter: str) -> int:
-    """Index (in `kept`) of the line where the record that fails to parse starts (read once more, on error only)."""
-    reader = csv.reader(kept, delimiter=delimiter, strict=True)
-    start = 0
-    try:
-        for _record in reader:
-            start = reader.line_num
-    except csv.Error:
-        pass
-    return min(start, len(kept) - 1)
-
-
-def _record_lines(kept: list[str], numbers: list[int], delimiter: str) -> list[int]:
-    """The physical line each record starts on, when some quoted field spans lines (rare: read once more)."""
-    out, reader = [], csv.reader(kept, delimiter=delimiter, strict=True)
-    start = 0
-    for _record in reader:
-        out.append(numbers[start])
-        start = reader.line_num
-    return out
-
-
-def _sheet(file: str, name: str | None, header: list[str], body: list[list], rownums: list[int],
-           numbers: list[list] | None, header_row: int) -> Sheet:
-    """Checks shared by CSV and XLSX: header names, row lengths, field sizes; then the cells as a frame."""
-    width = len(header)
-    columns = list(itertools.zip_longest(*body, fillvalue=None)) if body else [()] * width
-    columns += [(None,) * len(body)] * (width - len(columns))
+def _sheet(file: str, name: str | None, header: list[str], cells: pl.DataFrame, rownums: list[int],
+           numbers: pl.DataFrame | None, header_row: int) -> Sheet:
+    """Checks shared by CSV and XLSX: header names, row lengths, field sizes. `cells` has a text column f0…fK per
+    position (beyond the header too); `numbers` n0…nK holds a spreadsheet cell's own number."""
+    filled = cells.select(pl.col(c).str.strip_chars().replace("", None).is_not_null().any() for c in cells.columns).row(0) \
+        if cells.height else (False,) * cells.width
     # an unnamed column is dropped only when it holds nothing (an editor's trailing separators)
-    used = [any(c not in (None, "") for c in col) for col in columns]
-    while len(header) > 1 and header[-1] == "" and not used[len(header) - 1]:
+    while len(header) > 1 and header[-1] == "" and not filled[len(header) - 1]:
         header = header[:-1]
     width = len(header)
     for i, h in enumerate(header):
@@ -187,33 +205,27 @@ def _sheet(file: str, name: str | None, header: list[str], body: list[list], row
                                  first=column_letter(seen[key])), sheet=name, row=header_row,
                          column=column_letter(i))
         seen[key] = i
-    for i in range(width, len(columns)):  # cells to the right of the last named column
-        hit = next((k for k, c in enumerate(columns[i]) if c not in (None, "")), None)
-        if hit is not None:
+    rows = pl.Series("_row", rownums, dtype=pl.Int64)
+    for i in range(width, cells.width):  # cells to the right of the last named column
+        if filled[i]:
+            at = cells.with_columns(rows).filter(pl.col(f"f{i}").str.strip_chars() != "").row(0, named=True)
             raise refuse(file, _("a cell beyond the last named column (the row has more cells than the header)"),
-                         sheet=name, row=rownums[hit], column=column_letter(i), value=columns[i][hit])
-    data = {"_row": pl.Series("_row", rownums, dtype=pl.Int64)}
-    for i in range(width):
-        series = pl.Series(f"c{i}", columns[i], dtype=pl.Utf8)
-        data[f"c{i}"] = series
-    frame = pl.DataFrame(data)
-    lengths = frame.select([pl.col(f"c{i}").str.len_chars().max().alias(f"c{i}") for i in range(width)]).row(0)
-    for i, longest in enumerate(lengths):
-        if longest is not None and longest > MAX_FIELD:
-            at = frame.filter(pl.col(f"c{i}").str.len_chars() > MAX_FIELD)["_row"][0]
-            raise refuse(file, _("cell too long: {length} characters, at most {limit}", length=longest,
-                                 limit=MAX_FIELD), sheet=name, row=at, column=f"{column_letter(i)} ({header[i]})")
+                         sheet=name, row=at["_row"], column=column_letter(i), value=at[f"f{i}"])
+    frame = cells.select([pl.col(f"f{i}").alias(f"c{i}") if i < cells.width else
+                          pl.lit(None, dtype=pl.Utf8).alias(f"c{i}") for i in range(width)]).with_columns(rows)
+    if width and frame.height:
+        lengths = frame.select(pl.col(f"c{i}").str.len_chars().max() for i in range(width)).row(0)
+        for i, longest in enumerate(lengths):
+            if longest is not None and longest > MAX_FIELD:
+                at = frame.filter(pl.col(f"c{i}").str.len_chars() > MAX_FIELD)["_row"][0]
+                raise refuse(file, _("cell too long: {length} characters, at most {limit}", length=longest,
+                                     limit=MAX_FIELD), sheet=name, row=at, column=f"{column_letter(i)} ({header[i]})")
     if numbers is not None:
-        for i in range(width):
-            nums = [r[i] if i < len(r) else None for r in numbers]
-            if any(n is not None for n in nums):
-                frame = frame.with_columns(pl.Series(f"n{i}", nums, dtype=pl.Float64))
+        frame = frame.with_columns(numbers.select(f"n{i}" for i in range(min(width, numbers.width))
+                                                  if numbers[f"n{i}"].is_not_null().any()))
     # a row with nothing in it is no row
-    frame = frame.with_columns(pl.col(f"c{i}").str.strip_chars().replace("", None).alias(f"_e{i}")
-                               for i in range(width))
-    frame = frame.filter(pl.any_horizontal(pl.col(f"_e{i}").is_not_null() for i in range(width))) \
-        .drop([f"_e{i}" for i in range(width)])
-    return Sheet(name, header, frame, header_row)
+    empty = pl.all_horizontal(pl.col(f"c{i}").str.strip_chars().replace("", None).is_null() for i in range(width))
+    return Sheet(name, header, frame.filter(~empty), header_row)
 
 
 def _cell_text(value) -> tuple[str | None, float | None]:
@@ -259,13 +271,19 @@ def _read_xlsx(path: Path, file: str) -> list[Sheet]:
         header = [(_cell_text(c)[0] or "").strip() for c in rows[start]]
         if header and header[0].startswith("#"):  # a sheet that starts with a comment holds notes (a template's)
             continue
-        body, nums, rownums = [], [], []
-        for i, r in enumerate(rows[start + 1:], start=start + 2):
-            cells = [_cell_text(c) for c in r]
-            body.append([t for t, _n in cells])
-            nums.append([n for _t, n in cells])
-            rownums.append(i)
-        sheets.append(_sheet(file, name, header, body, rownums, nums, header_row=start + 1))
+        body = rows[start + 1:]
+        width = max((len(r) for r in body), default=len(header))
+        texts: list[list] = [[] for _ in range(width)]
+        nums: list[list] = [[] for _ in range(width)]
+        for r in body:
+            for i in range(width):
+                t, n = _cell_text(r[i] if i < len(r) else None)
+                texts[i].append(t)
+                nums[i].append(n)
+        cells = pl.DataFrame({f"f{i}": pl.Series(col, dtype=pl.Utf8) for i, col in enumerate(texts)})
+        numbers = pl.DataFrame({f"n{i}": pl.Series(col, dtype=pl.Float64) for i, col in enumerate(nums)})
+        rownums = list(range(start + 2, start + 2 + len(body)))
+        sheets.append(_sheet(file, name, header, cells, rownums, numbers, header_row=start + 1))
     if not sheets:
         raise refuse(file, _("empty workbook: no sheet holds a table"))
     return sheets

@@ -4,6 +4,7 @@ Latin transliterations, «г.»/«область» markers, footnote digits. Pur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ def normalise(name: str) -> tuple[str, set[str]]:
             kept.append(words[i])
             i += 1
     return " ".join(kept), markers
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalised(name: str) -> tuple[str, frozenset]:
+    """`normalise`, remembered: an import asks for the same few names once per period."""
+    key, markers = normalise(name)
+    return key, frozenset(markers)
 
 
 def skeleton(key: str) -> str:
@@ -132,7 +140,7 @@ class NameIndex:
             hits = [c for cands in self.exact.values() for c in cands if c.kato == code]
             if hits:
                 return self._pick(name, hits, set(), at, level, context)
-        key, markers = normalise(name)
+        key, markers = _normalised(str(name))
         cands = self.exact.get(key)
         if not cands:
             cands = self.loose.get(skeleton(key))

@@ -7,8 +7,12 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from typing import TYPE_CHECKING
+
 from aimaq.territory.names import NameIndex
-from aimaq.territory.registry import EPOCH, Registry
+
+if TYPE_CHECKING:  # the registry builder pulls in shapely: not for the importer's name lookups
+    from aimaq.territory.registry import Registry
 
 _TERRITORY_COLUMNS = ["kato", "name_ru", "name_kk", "name_en", "level", "kind", "parent_kato", "valid_from",
                       "valid_to", "lat", "lon", "population", "synthetic", "source"]
@@ -35,6 +39,8 @@ def save_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
 
 def save_territories(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, aliases: bool = True) -> int:
     """Append territories (e.g. generated settlements); their official names become aliases."""
+    from aimaq.territory.registry import EPOCH
+
     for column in _TERRITORY_COLUMNS:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None).alias(column))
