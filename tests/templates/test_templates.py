@@ -129,7 +129,7 @@ def test_a_filled_template_imports_with_no_edits(name, db, tmp_path):
             got = con.execute("SELECT count(*) FROM srs_facility WHERE inventory_year = ? AND NOT synthetic", [YEAR])
             assert got.fetchone()[0] == ROWS
         elif name == "roads":
-            assert "6 road edges" in result.output
+            assert con.execute("SELECT count(*) FROM srs_road_edge").fetchone()[0] == ROWS
         elif name == "monotowns":
             got = con.execute("SELECT count(*), sum(value) FROM monotown_value WHERE NOT synthetic AND NOT published")
             assert got.fetchone() == (ROWS, sum(5 + i for i in range(ROWS)))

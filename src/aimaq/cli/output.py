@@ -21,7 +21,7 @@ from typing import Optional
 import polars as pl
 
 from aimaq.export import csv_text, json_text, localise_headings, xlsx_bytes
-from aimaq.i18n import _, format_bool, format_number
+from aimaq.i18n import N_, _, format_bool, format_number
 
 
 class Format(str, enum.Enum):
@@ -36,7 +36,7 @@ def format_option():
     import typer
 
     return typer.Option(Format.table, "--format", "-f", case_sensitive=False,
-                        help=_("table, csv, json or xlsx (xlsx needs --out FILE.xlsx)"))
+                        help=N_("table, csv, json or xlsx (xlsx needs --out FILE.xlsx)"))
 
 
 @dataclasses.dataclass
@@ -218,10 +218,10 @@ def _with_output_options(callback, command: str):
     extra = []
     if not own_out:
         extra.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],
-                                       default=typer.Option(None, "--out", help=_(
+                                       default=typer.Option(None, "--out", help=N_(
                                            "Write the results to this file (csv, json or xlsx by --format)."))))
     extra.append(inspect.Parameter("excel", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
-        False, "--excel", help=_("CSV for Excel in a Russian locale: byte-order mark, `;` and decimal commas."))))
+        False, "--excel", help=N_("CSV for Excel in a Russian locale: byte-order mark, `;` and decimal commas."))))
 
     @functools.wraps(callback)
     def wrapper(*args, **kwargs):

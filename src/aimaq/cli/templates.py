@@ -7,15 +7,15 @@ from typing import Optional
 
 import typer
 
-from aimaq.i18n import _
+from aimaq.i18n import N_, _
 
 
 def register(app: typer.Typer) -> None:
     @app.command("template")
     def template(
         name: str = typer.Argument(..., help="rating, survey, facilities, roads, villages, monotowns, programmes"),
-        out: Path = typer.Option(..., "--out", help=_("XLSX file to write")),
-        year: Optional[int] = typer.Option(None, "--year", help=_("Year of the data (default: last year)")),
+        out: Path = typer.Option(..., "--out", help=N_("XLSX file to write")),
+        year: Optional[int] = typer.Option(None, "--year", help=N_("Year of the data (default: last year)")),
     ) -> None:
         """Шаблон для сбора данных / A collection template: instructions, the data sheet with drop-downs, lists."""
         from aimaq.settings import get_settings
