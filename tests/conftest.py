@@ -20,6 +20,23 @@ def db(tmp_path, registry):
 
 
 @pytest.fixture(scope="session")
+def built_demo(tmp_path_factory):
+    """The demo database, built once per session for the tests that need every job's results; copy it before
+    writing to it. AIMAQ_TEST_DEMO_DB=FILE uses a demo database built before (local reruns on a busy machine)."""
+    import os
+    import shutil
+
+    from aimaq.demo import build_demo
+
+    path = tmp_path_factory.mktemp("built_demo") / "demo.duckdb"
+    if os.environ.get("AIMAQ_TEST_DEMO_DB"):
+        shutil.copy(os.environ["AIMAQ_TEST_DEMO_DB"], path)
+    else:
+        build_demo(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
 def stats_db_path(tmp_path_factory, registry):
     """Path of a real database with the registry and the shipped national statistics (`load_stats`); shared by
     the session: copy it before writing."""

@@ -102,7 +102,7 @@ def test_hints_name_commands_not_python_functions(aimaq, db):
 
 
 def test_a_pyramid_is_never_written_under_another_suffix(aimaq, tmp_path):
-    target = tmp_path / "x.xlsx"
+    target = tmp_path / "x.pdf"  # .png is the picture, .xlsx its numbers (tests/output); anything else is refused
     code, _, err = aimaq("--db", tmp_path / "none.duckdb", "forecast", "pyramid", "--out", target)
-    assert code == 1 and ".png" in err and "x.xlsx" in err
+    assert code == 1 and ".png" in err and "x.pdf" in err
     assert not target.exists() and not (tmp_path / "none.duckdb").exists()

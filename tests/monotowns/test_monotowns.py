@@ -167,7 +167,7 @@ def test_cli_register(con, tmp_path, monkeypatch):
     run = CliRunner().invoke(app, ["monotowns", "classify", "--format", "csv"])
     assert run.exit_code == 0, run.output
     lines = run.output.strip().splitlines()
-    assert lines[0] == "rank,name_ru,region,kato,score,potential,run_id" and len(lines) == 21
+    assert lines[0] == "rank,name_ru,region,kato,score,potential,synthetic,run_id" and len(lines) == 21
     run = CliRunner().invoke(app, ["monotowns", "show", "--town", "Экибастуз", "-f", "json"])
     assert run.exit_code == 0, run.output
     rows = json.loads(run.output)

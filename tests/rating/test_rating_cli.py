@@ -15,17 +15,18 @@ def _run(db, *args):
 
 def test_show_csv_columns(rating_db):
     out = _run(rating_db[0], "show", "--year", "2024", "--format", "csv").splitlines()
-    assert out[0] == "rank,city,kato,score,previous,change_points,change_pct,source,synthetic"
+    assert out[0] == "rank,city,kato,score,previous,change_points,change_pct,source,synthetic,agreement_note"
     assert out[1].startswith("1,Туркестан,611000000,6.43,5.19,")
     assert len(out) == 27
     comp = _run(rating_db[0], "show", "--year", "2024", "--source", "computed", "--format", "csv").splitlines()
-    assert comp[0] == out[0] and comp[1].endswith(",computed,true")
+    assert comp[0] == out[0] and comp[1].endswith(",computed,true,совпадает по построению: синтетические данные "
+                                                   "подогнаны к обзору")
 
 
 def test_other_commands(rating_db):
     db = rating_db[0]
     rm = _run(db, "riskmap", "--year", "2024", "--format", "csv").splitlines()
-    assert rm[0] == "item,name_ru,mean,quadrant,quadrant_name,n_cities,published_quadrant,synthetic"
+    assert rm[0] == "item,name_ru,mean,quadrant,quadrant_name,n_cities,published_quadrant,synthetic,agreement_note"
     assert len(rm) == 45
     ch = _run(db, "change", "--year", "2024", "--format", "csv").splitlines()
     assert ch[0] == ("rank,city,kato,score,previous_rescored,previous,total_change,data_effect,method_effect,"

@@ -10,7 +10,7 @@ from typing import List, Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.cli.texts import LEVEL_WORDS
 from aimaq.i18n import N_, _, format_number
 
@@ -176,6 +176,7 @@ def show(
         run = find_run(con, run_id, scenario)
         code = resolve_region(con, region)[0] if region else None
         frame = load_results(con, run["run_id"], region_code=code, year=year, area=area)
+        meta = run_meta(con, "forecast", run["run_id"])
     finally:
         con.close()
     if frame.is_empty():
@@ -186,7 +187,7 @@ def show(
     if fmt is Format.table:
         frame = frame.drop("run_id", "area")
     emit(frame, fmt, title=_("Forecast #{id} ({scenario}, {draws} trajectories), {area}", id=run["run_id"],
-                             scenario=run["scenario"], draws=run["draws"], area=_(area)))
+                             scenario=run["scenario"], draws=run["draws"], area=_(area)), meta=meta)
 
 
 @sub.command("backtest", help=N_("Aimaq's model beside constant_growth, linear_trend and constant_share at each "
@@ -299,7 +300,7 @@ def _multiregional_backtest(draws: int, seed: Optional[int], calibrate: bool, fm
 @sub.command("pyramid", help=N_("Population pyramid (single ages, men left, women right) of a saved run, as a PNG "
                                 "picture."))
 def pyramid(
-    out: Path = typer.Option(..., "--out", help=N_("PNG file to write.")),
+    out: Path = typer.Option(..., "--out", help=N_("PNG (the picture) or XLSX (its numbers) to write.")),
     region: Optional[str] = typer.Option(None, "--region", "-r",
                                          help=N_("KATO code or name (default: the country).")),
     year: Optional[int] = typer.Option(None, "--year", "-y", help=N_("1 January of this year (default: the run's "
@@ -311,8 +312,10 @@ def pyramid(
     from aimaq.demography.service import NATIONAL_CODE, NATIONAL_NAME, pyramid_figure
     from aimaq.errors import AimaqError
 
-    if out.suffix.lower() != ".png":  # the picture is a PNG: never one under another name (e.g. x.xlsx)
-        raise AimaqError(_("--out {path}: the pyramid is a PNG picture; give a file name ending in .png", path=out))
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".xlsx"):  # never a PNG under another name
+        raise AimaqError(_("--out {name}: a pyramid is written as a picture (.png) or as its numbers (.xlsx)",
+                           name=out.name))
     con = _open_existing()
     try:
         run = find_run(con, run_id, scenario)
@@ -325,12 +328,32 @@ def pyramid(
     finally:
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    pyramid_figure(pop, code, year, out,
-                   title=_("{name}, 1 January {year}\n(scenario {scenario}, forecast #{id})", name=name, year=year,
-                           scenario=run["scenario"], id=run["run_id"]))
+    if suffix == ".xlsx":
+        from aimaq.cli.output import write_file
+
+        table = pyramid_numbers(pop, code, year)
+        write_file(out, Format.xlsx, [(f"{name}, {year}", table, {
+            "title": f"{name} ({code}), 1.01.{year}", "run_id": run["run_id"],
+            "notes": [f"{run['scenario']}, {run['base_year']}–{run['to_year']}"]})])
+    else:
+        pyramid_figure(pop, code, year, out,
+                       title=_("{name}, 1 January {year}\n(scenario {scenario}, forecast #{id})", name=name,
+                               year=year, scenario=run["scenario"], id=run["run_id"]))
     typer.echo(_("{path}: pyramid of {name} ({code}), 1 January {year}, run #{id}", path=out, name=name, code=code,
                  year=year, id=run["run_id"]), err=True)
     sys.stdout.flush()
+
+
+def pyramid_numbers(population: pl.DataFrame, code: str, year: int) -> pl.DataFrame:
+    """The pyramid's numbers: age, men, women (persons on 1 January `year`; the country sums its regions)."""
+    from aimaq.demography.service import NATIONAL_CODE
+
+    frame = population.filter(pl.col("year") == year)
+    if code != NATIONAL_CODE:
+        frame = frame.filter(pl.col("region_code") == code)
+    return (frame.group_by("age").agg(male=pl.col("population").filter(pl.col("sex") == "male").sum(),
+                                      female=pl.col("population").filter(pl.col("sex") == "female").sum())
+            .sort("age").with_columns(pl.col("age").cast(pl.Int32)))
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from typing import Optional
 import typer
 
 from aimaq import i18n, progress, settings
+from aimaq.cli.output import add_output_options
 from aimaq.errors import AimaqError, ValidationFailed
 from aimaq.i18n import N_, _
 
@@ -43,7 +44,7 @@ def _global(
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "batch", "audit"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "batch", "audit", "templates"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")
@@ -52,6 +53,7 @@ for _name in _JOB_MODULES:
             raise
         continue
     _module.register(app)
+add_output_options(app)  # --out FILE and --excel beside every --format
 
 
 def early_language(argv: list[str]) -> str | None:

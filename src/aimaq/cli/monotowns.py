@@ -3,12 +3,13 @@ synthetic town data), one town's figures."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
@@ -58,11 +59,29 @@ def register(app: typer.Typer) -> None:
             if seed is not None or not has:
                 build_synthetic_monotown_data(con, seed if seed is not None else 2023, s)
             out = classify_monotowns(con, s)
+            meta = run_meta(con, "monotowns", out["run_id"])
         finally:
             con.close()
         note = " " + _("(synthetic data; Aimaq's default spec)") if out["synthetic"] else ""
         emit(out["classes"].with_columns(run_id=pl.lit(out["run_id"])), fmt,
-             title=_("Monotowns by development potential") + note)
+             title=_("Monotowns by development potential") + note, meta=meta)
+
+    @sub.command("import")
+    def import_cmd(
+        file: Path = typer.Argument(..., help="XLSX or CSV, long layout (the `aimaq template monotowns` file)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+    ) -> None:
+        """Импорт показателей моногородов / Import town values for the classification; all rows or none."""
+        from aimaq.monotowns.importer import import_monotown_values
+
+        con = _con()
+        try:
+            out = import_monotown_values(con, file, dry_run=dry_run)
+        finally:
+            con.close()
+        typer.echo(_("{file}: {values} values of {towns} towns, years {years}", file=file.name, values=out["values"],
+                     towns=out["towns"], years=", ".join(map(str, out["years"])))
+                   + (" — " + _("dry run: nothing written") if dry_run else ""))
 
     @sub.command("show", help=N_("Without --town: the latest classification; with --town: the town's figures "
                                  "(published and synthetic)."))

@@ -1,48 +1,327 @@
-"""One way to print results: --format table|csv|json for every command that shows results."""
+"""One way to show results: `--format table|csv|json|xlsx` and `--out FILE` for every command that shows results.
+
+A command calls `emit(frame, fmt, title=…, meta=…)`. On the screen (table) a frame gets headings in the user's
+language, «да/нет», numbers as the language writes them and the terminal's width; csv/json keep the column codes
+(a contract). With `--out FILE` (added to every command with `--format` by `add_output_options`), what the command
+emits is written to FILE once it has finished: several tables become one CSV/JSON (a `section` column tells them
+apart) or one sheet each in the XLSX, whose last sheet is «Источники и методика» (meta: sources, methodology,
+run id, synthetic)."""
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import enum
-import json
+import functools
+import inspect
 import sys
+from pathlib import Path
+from typing import Optional
 
 import polars as pl
+
+from aimaq.export import csv_text, json_text, localise_headings, xlsx_bytes
+from aimaq.i18n import N_, _, format_bool, format_number
 
 
 class Format(str, enum.Enum):
     table = "table"
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
 def format_option():
-    """The --format/-f option every command that shows results takes."""
+    """The --format/-f option every command that shows results takes (case-insensitive: `-f CSV` works)."""
     import typer
 
-    return typer.Option(Format.table, "--format", "-f", help="table, csv or json")
+    return typer.Option(Format.table, "--format", "-f", case_sensitive=False,
+                        help=N_("table, csv, json or xlsx (xlsx needs --out FILE.xlsx)"))
 
 
-def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | None = None, stream=None) -> None:
-    """Print a frame: csv has one header row, UTF-8, decimal point; json is a list of records."""
+@dataclasses.dataclass
+class _Target:
+    """Where one command's results go when it was given --out (or -f xlsx)."""
+    fmt: Format
+    out: Path | None
+    excel: bool
+    command: str
+    emitted: list = dataclasses.field(default_factory=list)  # (title, frame, meta)
+
+
+_target: contextvars.ContextVar[_Target | None] = contextvars.ContextVar("aimaq_output_target", default=None)
+
+
+def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | None = None, stream=None,
+         meta: dict | None = None, *, excel: bool | None = None) -> None:
+    """Show or save a frame. meta: {"sources": [...], "methodology": [...], "run_id": …, "synthetic": bool,
+    "notes": [...]} — written to the XLSX's «Источники и методика» sheet; notes are also printed under a table."""
+    fmt = Format(fmt.lower() if isinstance(fmt, str) else fmt)
+    target = _target.get()
+    if target is not None and target.out is not None and stream is None:
+        target.emitted.append((title, frame, meta or {}))
+        return
+    if fmt is Format.xlsx:
+        from aimaq.errors import AimaqError
+
+        raise AimaqError(_("-f xlsx writes a file: add --out FILE.xlsx"))
     stream = stream or sys.stdout
-    fmt = Format(fmt)
-    # 12 significant digits: binary noise (1.2399999999999993) goes, every meaningful digit stays
-    floats = [name for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)]
-    if floats:
-        frame = frame.with_columns(pl.col(floats).round_sig_figs(12))
     if fmt is Format.csv:
-        from aimaq.ingest.escape import escape_formulas  # text a spreadsheet would run as a formula
-
-        stream.write(escape_formulas(frame).write_csv())
+        stream.write(csv_text(frame, excel=bool(excel if excel is not None else (target and target.excel))))
     elif fmt is Format.json:
-        stream.write(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1) + "\n")
+        stream.write(json_text(frame))
     else:
-        from rich.console import Console
-        from rich.table import Table
+        print_table(frame, title, stream, notes=(meta or {}).get("notes"))
 
-        table = Table(title=title, show_lines=False)
-        for name, dtype in zip(frame.columns, frame.dtypes):
-            table.add_column(name, justify="right" if dtype.is_numeric() else "left")
-        for row in frame.iter_rows():
-            table.add_row(*["" if v is None else (f"{v:.4g}" if isinstance(v, float) and abs(v) < 1e-3 and v != 0 else (f"{v:,.2f}".replace(",", " ") if isinstance(v, float) else str(v))) for v in row])
-        Console(file=stream, width=200).print(table)
+
+def write_file(path: Path, fmt: Format, emitted: list, *, excel: bool = False, command: str = "") -> Path:
+    """What a command emitted, as one file in `fmt` (csv/json: the frames stacked with a `section` column when
+    there are several; xlsx: one sheet each plus «Источники и методика»)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt is Format.xlsx:
+        meta = _merge_meta([m for _t, _f, m in emitted])
+        meta.setdefault("title", "; ".join(t for t, _f, _m in emitted if t))
+        meta.setdefault("command", command)
+        path.write_bytes(xlsx_bytes([(t, f) for t, f, _m in emitted], meta))
+        return path
+    frames = [f for _t, f, _m in emitted]
+    if len(frames) > 1:
+        frames = [f if "section" in f.columns else f.with_columns(pl.lit(t or str(i + 1)).alias("section"))
+                  for i, (t, f, _m) in enumerate(emitted)]
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    if fmt is Format.json:
+        path.write_text(json_text(frame), encoding="utf-8")
+    else:  # csv, also when -f table was given with --out: a table is for the screen
+        path.write_text(csv_text(frame, excel=excel), encoding="utf-8", newline="")
+    return path
+
+
+def _merge_meta(metas: list[dict]) -> dict:
+    merged: dict = {}
+    for meta in metas:
+        for key, value in meta.items():
+            if isinstance(value, (list, tuple)):
+                merged.setdefault(key, [])
+                merged[key] += [v for v in value if v not in merged[key]]
+            elif key == "synthetic":
+                merged[key] = bool(merged.get(key)) or bool(value)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+# --- the table on the screen ------------------------------------------------------------------------------------
+
+
+def _separators() -> tuple[str, str]:
+    """The group and decimal separators of the current language, as format_number writes them."""
+    sample = format_number(1234.5, 1)
+    return sample[1], sample[-2]
+
+
+def _decimals_for(column: pl.Series) -> int:
+    """Digits after the separator for a column of floats: as many as its values need, at most 2 (3 under 1)."""
+    values = column.drop_nulls()
+    values = values.filter(values.is_finite())
+    if values.is_empty():
+        return 0
+    most = 3 if values.abs().max() < 1 else 2
+    target = values.round(most)
+    for d in range(most):
+        if (values.round(d) - target).abs().max() < 10 ** -(most + 1):
+            return d
+    return most
+
+
+def number_texts(column: pl.Series, decimals: int, group: str, point: str) -> pl.Series:
+    """Numbers as text with `decimals` fixed digits, `group` between thousands and `point` before the decimals —
+    vectorised: the whole part gets its separators on the reversed digits."""
+    scaled = (column.cast(pl.Float64).abs() * 10 ** decimals).round(0).cast(pl.Int64)
+    frame = pl.DataFrame({"n": scaled, "neg": column.cast(pl.Float64) < 0}).with_columns(
+        whole=(pl.col("n") // 10 ** decimals).cast(pl.String).str.reverse()
+        .str.replace_all(r"(\d{3})", "${1}" + group.replace("$", "$$")).str.reverse().str.strip_chars(group),
+        part=(pl.col("n") % 10 ** decimals).cast(pl.String).str.zfill(decimals))
+    text = pl.when(pl.col("neg") & (pl.col("n") > 0)).then(pl.lit("-")).otherwise(pl.lit("")) + pl.col("whole")
+    if decimals:
+        text = text + pl.lit(point) + pl.col("part")
+    return frame.select(text.alias(column.name)).to_series()
+
+
+def _cells(column: pl.Series, code: str) -> pl.Series:
+    """A column's values as the user reads them: да/нет, `19 765 004`, `64,7`; codes (year, KATO) as they are."""
+    from aimaq.export.headings import is_code_like
+
+    dtype = column.dtype
+    if dtype == pl.Boolean:
+        texts = column.replace_strict({True: format_bool(True), False: format_bool(False)}, return_dtype=pl.String)
+    elif dtype.is_integer() and not is_code_like(code):
+        texts = number_texts(column, 0, *_separators())
+    elif dtype.is_float():
+        finite = column.is_finite()
+        shown = number_texts(column.fill_nan(0), _decimals_for(column), *_separators())
+        texts = pl.select(pl.when(finite).then(shown).otherwise(column.cast(pl.String))).to_series()
+    elif isinstance(dtype, (pl.List, pl.Array)):
+        texts = column.cast(pl.List(pl.String)).list.join(", ")
+    else:
+        texts = column.cast(pl.String)
+    return texts.fill_null("")
+
+
+def _width(stream) -> int | None:
+    """The terminal's width on a terminal (rich finds it; COLUMNS overrides); piped output is not cut to 80
+    columns but kept as wide as before (200)."""
+    import os
+
+    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return 200
+
+
+def print_table(frame: pl.DataFrame, title: str | None = None, stream=None, notes: list[str] | None = None) -> None:
+    """A rich table as wide as the terminal: headings in the user's language, values formatted for reading."""
+    from rich.console import Console
+    from rich.table import Table
+
+    stream = stream or sys.stdout
+    notes = list(notes or [])
+    if "agreement_note" in frame.columns:  # one line under the table instead of the same words on every row
+        notes += [n for n in frame["agreement_note"].drop_nulls().unique(maintain_order=True) if n not in notes]
+        frame = frame.drop("agreement_note")
+    if frame.schema.get("synthetic") == pl.Boolean and frame.height and not frame["synthetic"].any():
+        frame = frame.drop("synthetic")  # on the screen only a «да» is news; files keep the column
+    table = Table(title=title, show_lines=False)
+    shown = localise_headings(frame.head(0))
+    columns = pl.DataFrame([_cells(frame[code], code).alias(str(i)) for i, code in enumerate(frame.columns)])
+    for name, dtype, cells in zip(shown.columns, frame.dtypes, columns.iter_columns()):
+        # a number is never cut in two; text and headings fold to make room, but keep a few letters a line
+        widest = int(cells.str.len_chars().max() or 1)
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold",
+                         min_width=min(widest, 20) if dtype.is_numeric() else min(widest, 8))
+    for row in columns.iter_rows():
+        table.add_row(*row)
+    console = Console(file=stream, soft_wrap=False, width=_width(stream))
+    console.print(table)
+    for note in notes:
+        console.print(note)
+
+
+# --- --out and --excel on every command with --format -------------------------------------------------------------
+
+
+def _with_output_options(callback, command: str):
+    """The command `callback` with --out FILE and --excel added (typer reads the new signature)."""
+    import typer
+
+    signature = inspect.signature(callback, eval_str=True)
+    own_out = "out" in signature.parameters  # e.g. composite run --out DIR: xlsx goes to DIR/results.xlsx
+    extra = []
+    if not own_out:
+        extra.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],
+                                       default=typer.Option(None, "--out", help=N_(
+                                           "Write the results to this file (csv, json or xlsx by --format)."))))
+    extra.append(inspect.Parameter("excel", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
+        False, "--excel", help=N_("CSV for Excel in a Russian locale: byte-order mark, `;` and decimal commas."))))
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        out = None if own_out else kwargs.pop("out")
+        excel = kwargs.pop("excel")
+        fmt = Format(kwargs.get("fmt", Format.table))
+        if own_out and fmt is Format.xlsx and kwargs.get("out") is not None:
+            out = Path(kwargs["out"]) / "results.xlsx"
+        if out is not None:
+            fmt = _check_suffix(Path(out), fmt)
+            kwargs["fmt"] = fmt
+        elif fmt is Format.xlsx:  # say so before a long computation, not after it
+            from aimaq.errors import AimaqError
+
+            raise AimaqError(_("-f xlsx writes a file: add --out FILE.xlsx"))
+        target = _Target(fmt, out, excel, command)
+        token = _target.set(target)
+        try:
+            result = callback(*args, **kwargs)
+        finally:
+            _target.reset(token)
+        if out is not None:
+            invoked = _invocation(command, {**kwargs, "out": out})
+            written = write_file(out, fmt, target.emitted, excel=excel, command=invoked)
+            print(_("wrote {path}", path=written), file=sys.stderr)
+        return result
+
+    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
+    wrapper.__annotations__ = {**{p.name: p.annotation for p in signature.parameters.values()},
+                               "out": Optional[Path], "excel": bool}
+    return wrapper
+
+
+def _invocation(command: str, values: dict) -> str:
+    """The command as typed (from the console script) or as parsed (command path and the values given)."""
+    if sys.argv and Path(sys.argv[0]).name == "aimaq":
+        return " ".join(["aimaq", *sys.argv[1:]])
+    given = [f"--{k.replace('_', '-')} {getattr(v, 'value', v)}" for k, v in values.items()
+             if v not in (None, False, (), [])]
+    return " ".join([command, *given])
+
+
+def _check_suffix(path: Path, fmt: Format) -> Format:
+    """--out without -f: the file's suffix says the format (.xlsx, .json, otherwise csv); an XLSX is never
+    written under another name, nor anything else under an .xlsx name."""
+    from aimaq.errors import AimaqError
+
+    is_xlsx = path.suffix.lower() == ".xlsx"
+    if fmt is Format.table:
+        return Format.xlsx if is_xlsx else Format.json if path.suffix.lower() == ".json" else Format.csv
+    if is_xlsx != (fmt is Format.xlsx):
+        raise AimaqError(_("--out {path}: the name does not fit -f {fmt}; an XLSX file ends in .xlsx",
+                           path=path.name, fmt=fmt.value))
+    return fmt
+
+
+def add_output_options(app, path: str = "aimaq") -> None:
+    """Give every command of `app` (and its sub-apps) that takes --format also --out FILE and --excel."""
+    for info in app.registered_commands:
+        callback = info.callback
+        if callback is None or getattr(callback, "_aimaq_output", False):
+            continue
+        if "fmt" in inspect.signature(callback).parameters:
+            name = info.name or callback.__name__.replace("_", "-")
+            info.callback = _with_output_options(callback, f"{path} {name}")
+            info.callback._aimaq_output = True
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            add_output_options(group.typer_instance, f"{path} {group.name}")
+
+
+# --- what a command passes as meta ------------------------------------------------------------------------------
+
+
+def run_meta(con, job: str, run_id: int | None = None, what: str | None = None) -> dict:
+    """Run id, methodology (spec name, version, SHA-256, code version) and synthetic flag of a stored run of `job`
+    (the newest one, or `run_id`, or the newest whose description is `what`, e.g. "coverage 2023")."""
+    from aimaq.store.catalogue import runs
+
+    frame = runs(con)
+    if frame.is_empty():
+        return {}
+    frame = frame.filter(pl.col("job") == job)
+    if run_id is not None:
+        frame = frame.filter(pl.col("run_id") == run_id)
+    if what is not None:
+        frame = frame.filter(pl.col("what") == what)
+    if frame.is_empty():
+        return {}
+    row = frame.row(0, named=True)
+    spec = f"{row['spec_name']} {row['spec_version']} (SHA-256 {str(row['spec_sha256'])[:16]}…)"
+    return {"run_id": row["run_id"], "synthetic": bool(row["synthetic"]),
+            "methodology": [f"{spec}; {row['what']}; Aimaq {row['code_version']}".replace("; ;", ";")]}
+
+
+def observation_sources(con, indicators: list[str], period: str | None = None) -> dict:
+    """The sources (publisher, title, place) of the latest observations of `indicators`, for emit's meta."""
+    marks = ", ".join("?" * len(indicators))
+    rows = con.execute(f"""
+        SELECT DISTINCT s.publisher, s.title, s.place FROM observation_latest o JOIN source s USING (source_id)
+        WHERE o.indicator IN ({marks}) AND (? IS NULL OR o.period = ?) ORDER BY 1, 2, 3""",
+                       [*indicators, period, period]).fetchall()
+    return {"sources": [", ".join(str(p) for p in row if p) for row in rows]}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
 from aimaq import progress
+from aimaq.cli.output import Format, emit, format_option
 from aimaq.i18n import N_, _, format_bool, format_number
 
 sub = typer.Typer(help=N_("The city quality-of-life rating (0–10)."), no_args_is_help=True)
@@ -38,10 +39,24 @@ def _label(synthetic: bool) -> str:
     return " — " + _("SYNTHETIC DATA") if synthetic else ""
 
 
-def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool) -> None:
+def _meta(year: int, source: str = "computed") -> dict:
+    """Where the figures come from, for the XLSX sheet «Источники и методика»: the review's table (published) or
+    the computed run with its spec (name, version, SHA-256)."""
+    from aimaq.cli.output import observation_sources, run_meta
+
+    con = _con()
+    try:
+        if source == "published":
+            return observation_sources(con, ["qol_score"], str(year))
+        return run_meta(con, "rating", what=f"data {year}, spec {year}")
+    finally:
+        con.close()
+
+
+def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool, meta: dict | None = None) -> None:
     """emit with the synthetic label in the title and, for the table format, a caption under the table (csv and
     json carry the `synthetic` column)."""
-    emit(frame, fmt, title=f"{title}{_label(synthetic)}")
+    emit(frame, fmt, title=f"{title}{_label(synthetic)}", meta=meta)
     if synthetic and Format(fmt) is Format.table:
         typer.echo(_(SYNTHETIC_CAPTION))
 
@@ -58,7 +73,7 @@ def compute(
     info = compute_rating(con, year)
     frame = show_rating(con, year, "computed")
     _emit(frame, fmt, _("Rating {year} (computed, mean score {mean})", year=year,
-                        mean=format_number(info["mean"], 2)), info["synthetic"])
+                        mean=format_number(info["mean"], 2)), info["synthetic"], _meta(year))
 
 
 SourceOpt = typer.Option(Source.published, "--source",
@@ -75,7 +90,7 @@ def show(
 
     frame = show_rating(_con(), year, source.value)
     synthetic = bool(frame["synthetic"].any())
-    _emit(frame, fmt, _("Quality-of-life rating {year} ({source})", year=year, source=_(source.value)), synthetic)
+    _emit(frame, fmt, _("Quality-of-life rating {year} ({source})", year=year, source=_(source.value)), synthetic, _meta(year, source.value))
 
 
 @sub.command("summary", help=N_("Mean score and its change, leaders, bottom five, cities over the threshold."))
@@ -104,7 +119,7 @@ def summary(
         (_("Synthetic data"), format_bool(s["synthetic"])),
     ]
     _emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt,
-          _("Rating {year}: summary", year=year), s["synthetic"])
+          _("Rating {year}: summary", year=year), s["synthetic"], _meta(year, source.value))
 
 
 @sub.command("factors", help=N_("0–10 scores per factor and overall for every city (computed results)."))
@@ -115,7 +130,7 @@ def factors(
     from aimaq.rating.service import factor_scores
 
     frame = factor_scores(_con(), year)
-    _emit(frame, fmt, _("Rating {year}: scores by factor", year=year), bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Rating {year}: scores by factor", year=year), bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("change", help=N_("Change against YEAR−1 split into a data effect and a methodology effect (computed "
@@ -128,7 +143,7 @@ def change(
 
     frame = change_decomposition(_con(), year)
     _emit(frame, fmt, _("Change {before}→{year}: the effect of data and of methodology", before=year - 1,
-                        year=year), bool(frame["synthetic"].any()))
+                        year=year), bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("uncertainty", help=N_("Rank and score intervals over the spec's uncertain inputs (weights, "
@@ -143,7 +158,7 @@ def uncertainty(
 
     with progress.step(_("{n} Monte Carlo draws", n=n)):
         frame = rating_uncertainty(_con(), year, n, seed)
-    _emit(frame, fmt, _("Rating {year}: uncertainty (n = {n})", year=year, n=n), bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Rating {year}: uncertainty (n = {n})", year=year, n=n), bool(frame["synthetic"].any()), _meta(year))
 
 
 @sub.command("riskmap", help=N_("Table 3: survey items by their 26-city mean score in four quadrants."))
@@ -154,7 +169,25 @@ def riskmap(
     from aimaq.rating.service import rating_riskmap
 
     frame = rating_riskmap(_con(), year)
-    _emit(frame, fmt, _("Map of urban risks {year}", year=year), bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Map of urban risks {year}", year=year), bool(frame["synthetic"].any()), _meta(year))
+
+
+@sub.command("import-survey")
+def import_survey(
+    file: Path = typer.Argument(..., help="XLSX or CSV: year, respondent_id, city, weight, one column per item"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+) -> None:
+    """Импорт опроса / Import a survey of residents (the `aimaq template survey` layout); all rows or none."""
+    from aimaq.rating.service import import_survey as run_import
+
+    con = _con()
+    try:
+        out = run_import(con, file, dry_run=dry_run)
+    finally:
+        con.close()
+    typer.echo(_("{file}: {respondents} respondents, {answers} answers, years {years}", file=file.name,
+                 respondents=out["respondents"], answers=out["answers"], years=", ".join(map(str, out["years"])))
+               + (" — " + _("dry run: nothing written") if dry_run else ""))
 
 
 def register(app: typer.Typer) -> None:

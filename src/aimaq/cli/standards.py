@@ -8,7 +8,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         try:
             frame = service.coverage_table(con, year, level.lower(), edition=edition,
                                            direction=direction.lower())
+            meta = run_meta(con, "standards", what=f"coverage {year}")
             if region:
                 reg = service.resolve_territory(con, region, "region")
                 frame = frame.filter(pl.col("kato").str.slice(0, 2) == reg[:2])
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
             frame = frame.select(pl.col("kato").alias("territory_code"), pl.col("name_ru").alias("name"), pl.all())
         synthetic = bool(frame["synthetic"].any())
         emit(frame, fmt, title=_("Coverage by the regional standards, {year}", year=year)
-             + (" " + _("(synthetic data)") if synthetic else ""))
+             + (" " + _("(synthetic data)") if synthetic else ""), meta=meta)
 
     @sub.command("gaps", help=N_("Missing items of a settlement and the nearest place that has each."))
     def gaps(
@@ -89,13 +90,14 @@ def register(app: typer.Typer) -> None:
         try:
             result = service.plan_budget(con, budget, year, objective=objective.lower(), threshold_pct=threshold,
                                          region=region, edition=edition, time_limit_s=time_limit)
+            meta = run_meta(con, "standards", result.run_id)
         finally:
             con.close()
         if projects:
-            emit(result.projects, fmt, title=_("Projects"))
+            emit(result.projects, fmt, title=_("Projects"), meta=meta)
         else:
             emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt,
-                 title=_("Plan: integer program and greedy"))
+                 title=_("Plan: integer program and greedy"), meta=meta)
 
     @sub.command("compute", help=N_("Recompute and store coverage for a year (after importing an inventory or a "
                                     "road network)."))

@@ -7,7 +7,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from aimaq.cli.output import Format, emit, format_option
+from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
@@ -29,11 +29,12 @@ def register(app: typer.Typer) -> None:
         con = connect()
         try:
             out = classify_villages(con, edition=edition, year=year)
+            meta = run_meta(con, "villages", out["run_id"])
         finally:
             con.close()
         for note in out["notes"]:
             typer.echo(note, err=True)
-        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title=_("Classification of villages"))
+        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title=_("Classification of villages"), meta=meta)
 
     @sub.command("show", help=N_("Counts and population shares by role and potential; population change 2019–2023 "
                                  "of villages with potential."))
@@ -48,7 +49,8 @@ def register(app: typer.Typer) -> None:
         con = connect()
         try:
             frame = show_villages(con, region, list_villages=list_villages)
+            meta = run_meta(con, "villages")
         finally:
             con.close()
         emit(frame, fmt, title=_("Villages with development potential")
-             + (" " + _("(synthetic data)") if frame["synthetic"].any() else ""))
+             + (" " + _("(synthetic data)") if frame["synthetic"].any() else ""), meta=meta)

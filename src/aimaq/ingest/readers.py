@@ -269,6 +269,8 @@ def _read_xlsx(path: Path, file: str) -> list[Sheet]:
         if start is None:
             continue
         header = [(_cell_text(c)[0] or "").strip() for c in rows[start]]
+        if header and header[0].startswith("#"):  # a sheet that starts with a comment holds notes (a template's)
+            continue
         body = rows[start + 1:]
         width = max((len(r) for r in body), default=len(header))
         texts: list[list] = [[] for _ in range(width)]

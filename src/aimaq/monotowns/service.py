@@ -136,7 +136,8 @@ def classify_monotowns(con: duckdb.DuckDBPyConnection, spec: ClassificationSpec 
     con.register("_md", directions.select(pl.lit(run_id).alias("run_id"), "kato", "direction", "score").to_arrow())
     con.execute("INSERT INTO monotown_direction_score SELECT * FROM _md")
     con.unregister("_md")
-    return {"run_id": run_id, "classes": classes.select("rank", "name_ru", "region", "kato", "score", "potential"),
+    return {"run_id": run_id, "classes": classes.select("rank", "name_ru", "region", "kato", "score", "potential",
+                                                        pl.lit(synthetic).alias("synthetic")),
             "directions": directions, "synthetic": synthetic}
 
 

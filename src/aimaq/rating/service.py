@@ -11,6 +11,7 @@ from aimaq.rating import compute as C
 from aimaq.rating import repository as repo
 from aimaq.rating.spec import ROOT, RatingSpec, available_years, load_rating_spec
 from aimaq.rating.synthetic import generate, load_params
+from aimaq.synth.fitted import with_fitted_note
 
 SYNTHETIC_SOURCE = {
     "publisher": "Aimaq",
@@ -143,10 +144,12 @@ def show_rating(con: duckdb.DuckDBPyConnection, year: int, source: str = "publis
     prev = _scores(con, year - 1, source)[0]
     t = C.change_table(cur, prev if prev.height else None).join(cur.select("kato", "rank"), on="kato")
     names = repo.city_names(con, t["kato"].to_list())
-    return (t.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
-                           pl.lit(source).alias("source"), pl.lit(synthetic).alias("synthetic"))
-            .sort("rank", "kato")
-            .select("rank", "city", "kato", "score", "previous", "change_points", "change_pct", "source", "synthetic"))
+    frame = (t.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
+                            pl.lit(source).alias("source"), pl.lit(synthetic).alias("synthetic"))
+             .sort("rank", "kato")
+             .select("rank", "city", "kato", "score", "previous", "change_points", "change_pct", "source", "synthetic"))
+    # the synthetic city data are generated to reproduce the published scores
+    return with_fitted_note(frame, source == "computed")
 
 
 def rating_summary(con: duckdb.DuckDBPyConnection, year: int, source: str = "published", n: int = 5) -> dict:
@@ -210,8 +213,10 @@ def rating_riskmap(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     name2code = {e["name_ru"]: c for c, e in spec.catalogue.items() if e["kind"] == "survey"}
     pub = pub.filter(pl.col("name").is_in(list(name2code))).select(
         pl.col("name").replace_strict(name2code).alias("item"), pl.col("quadrant").cast(pl.Int32).alias("published_quadrant"))
-    return (rm.join(pub, on="item", how="left", maintain_order="left")
-            .with_columns(pl.lit(bool(survey["synthetic"].any())).alias("synthetic")))
+    frame = (rm.join(pub, on="item", how="left", maintain_order="left")
+             .with_columns(pl.lit(bool(survey["synthetic"].any())).alias("synthetic")))
+    # the synthetic answers are drawn around each item's published quadrant
+    return with_fitted_note(frame, pl.col("quadrant") == pl.col("published_quadrant"))
 
 
 def rating_uncertainty(con: duckdb.DuckDBPyConnection, year: int, n: int, seed: int | None = None) -> pl.DataFrame:
@@ -235,3 +240,32 @@ def rating_uncertainty(con: duckdb.DuckDBPyConnection, year: int, n: int, seed: 
 __all__ = ["build_synthetic_rating_data", "compute_rating", "show_rating", "rating_summary", "factor_scores",
            "change_decomposition",
            "rating_riskmap", "rating_uncertainty", "ROOT"]
+
+
+def import_survey(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = False) -> dict:
+    """Import a real survey (the `survey` template: one row per respondent, one column per item) for the years it
+    holds, replacing those years' answers; the whole file is checked first and nothing is written if a cell
+    fails. Returns {respondents, answers, years}."""
+    from pathlib import Path
+
+    from aimaq.errors import ValidationFailed
+    from aimaq.rating.survey_file import read_survey
+    from aimaq.territory.repository import load_name_index
+
+    items = {code for year in available_years() for code in load_rating_spec(year).survey}
+    index = load_name_index(con)
+
+    def city_kato(text: str) -> str | None:
+        try:
+            return index.resolve(text).kato
+        except AimaqError:
+            return None
+
+    answers, problems = read_survey(Path(path), items, city_kato)
+    if problems:
+        raise ValidationFailed(problems)
+    years = sorted(answers["year"].unique().to_list())
+    respondents = answers.select("year", "respondent_id").unique().height
+    if not dry_run and answers.height:
+        repo.replace_survey(con, answers, synthetic=False, source=Path(path).name)
+    return {"respondents": respondents, "answers": answers["answer"].is_not_null().sum(), "years": years}

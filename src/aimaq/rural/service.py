@@ -13,6 +13,7 @@ from aimaq.errors import ComputationError
 from aimaq.i18n import _
 from aimaq.rural.classify import classify, summarise, village_features
 from aimaq.rural.spec import load_criteria
+from aimaq.synth.fitted import with_fitted_note
 
 
 def _settlements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -62,7 +63,9 @@ def classify_villages(con: duckdb.DuckDBPyConnection, *, edition: str = "2025", 
     con.register("_v", rows.to_arrow())
     con.execute("INSERT INTO rural_village_class SELECT * FROM _v")
     con.unregister("_v")
-    return {"run_id": run_id, "summary": summarise(out), "by_region": summarise(out, "region_kato"), "notes": notes}
+    flag = pl.lit(synthetic).alias("synthetic")
+    return {"run_id": run_id, "summary": summarise(out).with_columns(flag),
+            "by_region": summarise(out, "region_kato").with_columns(flag), "notes": notes, "synthetic": synthetic}
 
 
 def show_villages(con: duckdb.DuckDBPyConnection, region: str | None = None, *, list_villages: bool = False
@@ -98,5 +101,7 @@ def show_villages(con: duckdb.DuckDBPyConnection, region: str | None = None, *, 
         kato=pl.lit(frame[by][0][:2] + "0000000" if region else "000000000"),
         name_ru=pl.lit("Итого" if region else "Республика Казахстан"))
     out = pl.concat([total.select(parts.columns), parts])
-    return out.select("kato", "name_ru", *[c for c in out.columns if c not in ("kato", "name_ru")]).with_columns(
+    out = out.select("kato", "name_ru", *[c for c in out.columns if c not in ("kato", "name_ru")]).with_columns(
         synthetic=pl.lit(synthetic))
+    # the synthetic settlements are generated to the review's village counts and their 2019–2023 growth
+    return with_fitted_note(out, True)

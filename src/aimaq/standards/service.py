@@ -19,6 +19,7 @@ from aimaq.standards import aggregate as agg
 from aimaq.standards.coverage import direction_coverage, evaluate, gap_list, settlement_coverage
 from aimaq.standards.spec import Catalogue, load_catalogue
 from aimaq.store.db import transaction
+from aimaq.synth.fitted import with_fitted_note
 
 DEFAULT_EDITION = "2023"
 SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетический реестр объектов и уровней услуг СРС (генератор "
@@ -372,7 +373,10 @@ def coverage_table(con: duckdb.DuckDBPyConnection, year: int, level: str = "coun
             ORDER BY a.grp, a.kato""", [run, level, direction, *groups]).pl()
         if direction == "":
             frame = frame.drop("direction")
-    return frame.with_columns(year=pl.lit(year), synthetic=pl.lit(bool(synthetic)))
+    frame = frame.with_columns(year=pl.lit(year), synthetic=pl.lit(bool(synthetic)))
+    # the synthetic inventory is calibrated to the review's coverage of each region (and so of the country)
+    return with_fitted_note(frame, pl.col("level").is_in(["country", "region"]) & (pl.col("group") == "all")
+                            & pl.lit(direction == ""))
 
 
 def _collapse_city_units(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
@@ -423,8 +427,10 @@ def gaps(con: duckdb.DuckDBPyConnection, kato: str, year: int, *, edition: str =
 @dataclass
 class PlanResult:
     run_id: int
-    summary: pl.DataFrame     # method, objective, n_projects, cost_mln, gain, gain_per_bn_tenge, status, mip_gap
-    projects: pl.DataFrame    # method, kato, name_ru, item, cost_mln, gain_alone, gain_per_bn_tenge
+    summary: pl.DataFrame     # method, objective, n_projects, cost_mln, gain, gain_per_bn_tenge, status, mip_gap,
+                              # synthetic
+    projects: pl.DataFrame    # method, kato, name_ru, item, cost_mln, gain_alone, gain_per_bn_tenge, synthetic
+    synthetic: bool = False   # the plan rests on synthetic settlements or facilities
 
 
 def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, *, objective: str = "popweighted",
@@ -485,8 +491,10 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     con.register("_p", rows.to_arrow())
     con.execute("INSERT INTO srs_plan_project SELECT * FROM _p")
     con.unregister("_p")
-    return PlanResult(run_id, summary, projects.select("method", "kato", "name_ru", "item", "cost_mln", "gain_alone",
-                                                      "gain_per_bn_tenge"))
+    flag = pl.lit(synthetic).alias("synthetic")
+    return PlanResult(run_id, summary.with_columns(flag),
+                      projects.select("method", "kato", "name_ru", "item", "cost_mln", "gain_alone",
+                                      "gain_per_bn_tenge", flag), synthetic)
 
 
 def resolve_territory(con, name: str, level: str | None = None) -> str:

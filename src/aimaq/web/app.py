@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import _
 from aimaq.web.auth import WriteCon, client_ip, require
+from aimaq.web.formats import TableFormat, table_response
 from aimaq.web.users import User
 
 MAX_UPLOAD_MB = 50  # default cap of an upload (setting: AIMAQ_MAX_UPLOAD_MB or create_app(max_upload_mb=))
@@ -135,58 +136,68 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     @app.get("/api/territories", tags=["territory"], summary="Территории (регионы, районы, округа, СНП)")
     def territories(con: Con, level: Literal["country", "region", "district", "okrug", "settlement"] | None = None,
                     at: Annotated[dt.date | None, Query(description="Дата (YYYY-MM-DD): только действующие на неё")
-                                  ] = None):
+                                  ] = None, format: TableFormat = "json"):
         from aimaq.territory.repository import territories as load
 
-        return payload(load(con, level, at))
+        frame = load(con, level, at)
+        return table_response(format, payload(frame), frame, f"territories_{level or 'all'}")
 
     @app.get("/api/territories/{kato}", tags=["territory"], summary="Одна территория по коду КАТО или названию")
-    def territory(con: Con, kato: str):
+    def territory(con: Con, kato: str, format: TableFormat = "json"):
         frame = _territory_versions(con, kato)
-        return payload(frame, kato=frame["kato"][0])
+        return table_response(format, payload(frame, kato=frame["kato"][0]), frame, f"territory_{frame['kato'][0]}")
 
     # --- series, rating, standards, villages, forecast -------------------------------------------------------
     @app.get("/api/series/{indicator}", tags=["series"], summary="Ряд показателя в границах выбранного года")
     def series(con: Con, indicator: str, boundaries: int | None = Query(None, ge=1991, le=2100,
                                                              description="Год, в границах которого показать регионы"),
-               level: Literal["region", "district", "okrug", "settlement", "country"] = "region"):
+               level: Literal["region", "district", "okrug", "settlement", "country"] = "region",
+               format: TableFormat = "json"):
         from aimaq.territory.boundaries import series_on_boundaries
 
         frame, notes = series_on_boundaries(con, indicator, boundaries, level)
-        return payload(frame, indicator=indicator, boundaries=boundaries, notes=notes)
+        return table_response(format, payload(frame, indicator=indicator, boundaries=boundaries, notes=notes), frame,
+                              f"series_{indicator}")
 
     @app.get("/api/rating/{year}", tags=["rating"], summary="Рейтинг качества жизни в городах (Таблица 2)")
-    def rating(con: Con, year: int, source: Literal["published", "computed"] = "published"):
+    def rating(con: Con, year: int, source: Literal["published", "computed"] = "published",
+               format: TableFormat = "json"):
         from aimaq.rating.service import show_rating
 
-        return payload(show_rating(con, year, source), year=year, source=source)
+        frame = show_rating(con, year, source)
+        return table_response(format, payload(frame, year=year, source=source), frame, f"rating_{year}_{source}")
 
     @app.get("/api/standards/coverage", tags=["standards"], summary="Обеспеченность по Системе региональных стандартов")
     def coverage(con: Con, year: int = Query(..., ge=2000, le=2100),
-                 level: Literal["country", "region", "district", "settlement"] = "country"):
+                 level: Literal["country", "region", "district", "settlement"] = "country",
+                 format: TableFormat = "json"):
         from aimaq.standards.service import coverage_table
 
-        return payload(coverage_table(con, year, level), year=year, level=level)
+        frame = coverage_table(con, year, level)
+        return table_response(format, payload(frame, year=year, level=level), frame, f"coverage_{year}_{level}")
 
     @app.get("/api/standards/gaps/{kato}", tags=["standards"],
              summary="Недостающие объекты СНП и ближайшее место, где они есть")
-    def gaps(con: Con, kato: str, year: int = Query(..., ge=2000, le=2100)):
+    def gaps(con: Con, kato: str, year: int = Query(..., ge=2000, le=2100), format: TableFormat = "json"):
         from aimaq.standards.service import coverage_table
         from aimaq.standards.service import gaps as load_gaps
 
         frame = load_gaps(con, _settlement_kato(con, kato), year)
         synthetic = bool(coverage_table(con, year, "country")["synthetic"].any())
-        return {**payload(frame, kato=kato, year=year), "synthetic": synthetic}
+        return table_response(format, {**payload(frame, kato=kato, year=year), "synthetic": synthetic}, frame,
+                              f"gaps_{kato}_{year}")
 
     @app.get("/api/villages", tags=["villages"], summary="Сёла: опорные, спутники, прочие; потенциал развития")
-    def villages(con: Con, region: str | None = Query(None, description="КАТО или название региона: тогда по районам")):
+    def villages(con: Con, region: str | None = Query(None, description="КАТО или название региона: тогда по районам"),
+                 format: TableFormat = "json"):
         from aimaq.rural.service import show_villages
 
-        return payload(show_villages(con, _region_kato(con, region) if region else None), region=region)
+        frame = show_villages(con, _region_kato(con, region) if region else None)
+        return table_response(format, payload(frame, region=region), frame, f"villages_{region or 'all'}")
 
     @app.get("/api/forecast", tags=["forecast"], summary="Прогноз численности населения (последний расчёт)")
     def forecast(con: Con, region: str | None = Query(None, description="КАТО или название региона"),
-                 year: int | None = Query(None, ge=1990, le=2200)):
+                 year: int | None = Query(None, ge=1990, le=2200), format: TableFormat = "json"):
         from aimaq.demography.repository import find_run, load_results
 
         run = find_run(con)
@@ -194,8 +205,9 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
         frame = load_results(con, run["run_id"], region_code=code, year=year)
         if frame.is_empty():
             raise NotFound(f"the forecast run {run['run_id']} has no rows for region={region} year={year}")
-        return payload(frame, run_id=run["run_id"], scenario=run["scenario"], base_year=run["base_year"],
-                       to_year=run["to_year"])
+        return table_response(format, payload(frame, run_id=run["run_id"], scenario=run["scenario"],
+                                              base_year=run["base_year"], to_year=run["to_year"]), frame,
+                              f"forecast_{run['run_id']}")
 
     # --- map layers -------------------------------------------------------------------------------------------
     @app.get("/api/settlements.geojson", tags=["map"], summary="СНП региона: точки с обеспеченностью и ролью села")
