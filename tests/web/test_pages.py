@@ -107,6 +107,8 @@ def test_settlement_page(client):
     directions = section(html, "table-coverage_by_direction")
     assert "Образование" in directions or "образование" in directions.lower()
     assert facts is not None
+    by_direction = pl.read_csv(io.BytesIO(client.get("/settlement/101001001/tables/coverage_by_direction.csv").content))
+    assert (by_direction["n_met"].sum(), by_direction["n_applicable"].sum()) == (29, 37)   # adds up to 29 of 37
 
 
 def test_monotown_and_programmes(client):
