@@ -18,24 +18,22 @@ from pathlib import Path
 
 def demo_problem(seed: int = 2023):
     """The demo's settlements and 2023 synthetic inventory (the demo's steps that the plan needs), as a Problem."""
-    from aimaq.demo import _steps
+    sys.path.insert(0, str(Path(__file__).parent))
+    from demo_data import demo_settlements_db
+
     from aimaq.standards import service
     from aimaq.standards.coverage import evaluate
     from aimaq.standards.optimise import build_problem
     from aimaq.standards.spec import load_catalogue
-    from aimaq.store.db import connect
 
     with tempfile.TemporaryDirectory() as tmp:
-        con = connect(Path(tmp) / "bench.duckdb")
-        for title, step in _steps(seed):
-            if title.startswith(("city quality", "demographic", "regional standards", "villages")):
-                continue
-            step(con)
+        con = demo_settlements_db(tmp, seed)
         service.build_synthetic_inventory(con, 2022, seed=seed)
         service.build_synthetic_inventory(con, 2023, seed=seed)
         cat = load_catalogue("2023")
         st = service.load_settlements(con)
-        cm = evaluate(st, service.load_facilities(con, 2023), service.load_levels(con, cat, 2023), cat)
+        fac, lv = service.to_units(st, service.load_facilities(con, 2023), service.load_levels(con, cat, 2023))
+        cm = evaluate(st, fac, lv, cat)
         problem = build_problem(cm, st, cat)
         con.close()
     return problem

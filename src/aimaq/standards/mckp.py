@@ -107,49 +107,58 @@ def options(cover: csr_matrix, cost: np.ndarray, weight: np.ndarray) -> Options:
 def lagrangian(opt: Options, budget: float, active: np.ndarray | None = None,
                iters: int = 200) -> tuple[float, float, np.ndarray]:
     """min over λ of L(λ) over the `active` options (all by default): the bound, λ, and the feasible choice (option
-    index per group or −1) at the λ just above the optimum. Options are sorted by group, so per-group maxima are
-    one reduceat."""
-    starts = np.flatnonzero(np.r_[True, opt.group[1:] != opt.group[:-1]])
-    gids = opt.group[starts]
+    index per group or −1) at the λ just above the optimum. A lone project's group is its own option, so only the
+    groups linked by spillover need per-group maxima (one reduceat: options are sorted by group)."""
     if budget < 0:
         return -np.inf, 0.0, np.full(opt.n_groups, -1)
+    act = np.ones(len(opt.cost), dtype=bool) if active is None else active
+    lone = opt.singleton[opt.group]
+    s_idx = np.flatnonzero(lone & act)
+    m_idx = np.flatnonzero(~lone & act)
+    vs, cs = opt.value[s_idx], opt.cost[s_idx]
+    vm, cm, gm = opt.value[m_idx], opt.cost[m_idx], opt.group[m_idx]
+    starts = np.flatnonzero(np.r_[True, gm[1:] != gm[:-1]]) if len(m_idx) else np.array([], dtype=np.int64)
 
     def choose(lam):
-        r = opt.value - lam * opt.cost
-        if active is not None:
-            r = np.where(active, r, -np.inf)
-        best = np.zeros(opt.n_groups)
-        best[gids] = np.maximum(np.maximum.reduceat(r, starts), 0.0)
-        idx = np.flatnonzero((r >= best[opt.group]) & (r > 0))
-        first = idx[np.r_[True, opt.group[idx][1:] != opt.group[idx][:-1]]] if len(idx) else idx
+        """(bound part Σ max(0, best), chosen lone options, chosen linked options)"""
+        rs = vs - lam * cs
+        take_s = rs > 0
+        total = rs[take_s].sum()
+        if not len(m_idx):
+            return total, s_idx[take_s], m_idx[:0]
+        rm = vm - lam * cm
+        best = np.maximum(np.maximum.reduceat(rm, starts), 0.0)
+        total += best.sum()
+        grp_best = np.repeat(best, np.diff(np.r_[starts, len(rm)]))
+        cand = np.flatnonzero((rm >= grp_best) & (rm > 0))
+        first = cand[np.r_[True, gm[cand][1:] != gm[cand][:-1]]] if len(cand) else cand
+        return total, s_idx[take_s], m_idx[first]
+
+    def spent(chosen):
+        return opt.cost[chosen[1]].sum() + opt.cost[chosen[2]].sum()
+
+    def as_pick(chosen):
         pick = np.full(opt.n_groups, -1)
-        pick[opt.group[first]] = first
-        return best, pick
+        for part in chosen[1:]:
+            pick[opt.group[part]] = part
+        return pick
 
-    def spent(pick):
-        return opt.cost[pick[pick >= 0]].sum()
-
-    best, pick = choose(0.0)
-    if spent(pick) <= budget:               # everything worth doing fits: the plan is the unconstrained optimum
-        return float(best.sum()), 0.0, pick
-    ok = opt.cost > 0 if active is None else active & (opt.cost > 0)
+    c0 = choose(0.0)
+    if spent(c0) <= budget:               # everything worth doing fits: the plan is the unconstrained optimum
+        return float(c0[0]), 0.0, as_pick(c0)
+    ok = act & (opt.cost > 0)
     lo, hi = 0.0, float(np.max(opt.value[ok] / opt.cost[ok], initial=0.0)) * 2 + 1.0
     for _ in range(iters):
         mid = 0.5 * (lo + hi)
-        _, pick = choose(mid)
-        if spent(pick) > budget:
+        if spent(choose(mid)) > budget:
             lo = mid
         else:
             hi = mid
         if hi - lo <= 1e-15 * max(hi, 1e-300):
             break
-    bounds = []
-    for lam in (lo, hi):
-        best, _ = choose(lam)
-        bounds.append(lam * budget + best.sum())
+    bounds = [lam * budget + choose(lam)[0] for lam in (lo, hi)]
     lam = (lo, hi)[int(np.argmin(bounds))]
-    _, feasible = choose(hi)
-    return float(min(bounds)), lam, feasible
+    return float(min(bounds)), lam, as_pick(choose(hi))
 
 
 def shortfall(opt: Options, lam: float, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
