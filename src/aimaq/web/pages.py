@@ -20,7 +20,6 @@ import polars as pl
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from markupsafe import Markup
 
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import LANGUAGES, N_, _, format_number, normalise_language, use_language
@@ -723,12 +722,9 @@ def map_page(request: Request):
     def build():
         indicators, regions = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
         names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
-        # the boundaries travel inside the page: one round trip less before the map can be used
-        boundaries = regions_layer_bytes(pool).decode("utf-8").replace("</", "<\\/")
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
                 "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
-                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names,
-                "boundaries": Markup(boundaries)}
+                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names}
 
     _warm_up(pool)
     return render(request, "map.html", build)
@@ -775,7 +771,8 @@ def settlements_layer_bytes(pool, region: str, year: int) -> bytes:
 
 @router.get("/api/pages/regions.geojson")
 def map_regions(request: Request):
-    """/api/regions.geojson, serialised once per database version (the map's first request)."""
+    """/api/regions.geojson with rounded coordinates, serialised once per data version; under /api/ the server's
+    response cache keeps it compressed too (embedding it in the page meant compressing 430 kB per page view)."""
     return Response(regions_layer_bytes(request.app.state.pool), media_type="application/geo+json")
 
 

@@ -191,9 +191,7 @@
   }
   function loadRegions() {
     status(T("Loading region boundaries…"));
-    var embedded = document.getElementById("regions-data");
-    var source = embedded ? Promise.resolve(JSON.parse(embedded.textContent)) : getJSON("/api/pages/regions.geojson");
-    return source.then(function (fc) {
+    return getJSON("/api/pages/regions.geojson").then(function (fc) {
       regionsLayer = L.geoJSON(fc, {
         style: regionStyle,
         onEachFeature: function (f, layer) {
