@@ -124,8 +124,9 @@ def test_settlements_geojson_of_abai(client):
         assert minx - 0.05 <= lon <= maxx + 0.05 and miny - 0.05 <= lat <= maxy + 0.05, f["properties"]["name_ru"]
         assert f["properties"]["kato"].startswith("10")
     p = next(f["properties"] for f in fc["features"] if f["properties"]["kato"] == "101001001")
-    assert p["name_ru"] == "Байжол" and p["n_met"] == 29 and p["n_applicable"] == 37
-    assert p["coverage_pct"] == round(100 * 29 / 37, 1)
+    # 30 since the republican cities are assessed over their districts (the cities' offset moved a little)
+    assert p["name_ru"] == "Байжол" and p["n_met"] == 30 and p["n_applicable"] == 37
+    assert p["coverage_pct"] == round(100 * 30 / 37, 1)
     assert p["role"] in {"support", "satellite", "other"} and p["synthetic"] is True
     assert region["name_ru"] == "Абайская область"
     # a region by name gives the same layer
