@@ -9,6 +9,7 @@ import typer
 from aimaq.cli.output import Format, format_option
 
 _FORMAT = format_option()
+KEEP_ALIVE_S = 30  # idle keep-alive connections stay open this long (uvicorn's 5 s races busy clients and proxies)
 
 
 def register(app: typer.Typer) -> None:
@@ -48,10 +49,10 @@ def register(app: typer.Typer) -> None:
                                  "writing process; one worker serves it with a thread per request")
             os.environ["AIMAQ_DB"] = str(db_path)  # each worker process builds its app from the environment
             uvicorn.run("aimaq.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning")
+                        log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
             return
         application = create_app(db_path, max_upload_mb=max_upload_mb)
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        uvicorn.run(application, host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
 
     users = typer.Typer(help="Users who upload data through the web (tokens are shown once).", no_args_is_help=True)
     web.add_typer(users, name="user")

@@ -12,6 +12,7 @@ import aimaq
 from aimaq.store.provenance import spec_sha256
 from aimaq.demography.service import ForecastResult
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 from aimaq.store.db import transaction
 
 ASSUMPTIONS = ("A1 urban shares of 14 oblasts assumed; A2 urban/rural share their oblast's rates; A3 regional "
@@ -86,8 +87,13 @@ def find_run(con: duckdb.DuckDBPyConnection, run_id: int | None = None, scenario
     cur = con.execute(sql + " ORDER BY run_id DESC LIMIT 1", params)
     row = cur.fetchone()
     if row is None:
-        what = f"run {run_id}" if run_id is not None else f"{kind} run" + (f" of scenario {scenario!r}" if scenario else "")
-        raise NoForecastRun(f"no saved {what} in the database; run `aimaq forecast run` first")
+        if run_id is not None:
+            raise NoForecastRun(_("no saved forecast run #{id} in the database; `aimaq runs` lists the runs",
+                                  id=run_id))
+        if scenario:
+            raise NoForecastRun(_("no saved {kind} run of scenario «{scenario}»; `aimaq forecast run --scenario "
+                                  "{scenario}` makes one", kind=kind, scenario=scenario))
+        raise NoForecastRun(_("no saved {kind} run in the database; `aimaq forecast run` makes one", kind=kind))
     return dict(zip([d[0] for d in cur.description], row))
 
 

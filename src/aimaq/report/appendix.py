@@ -51,7 +51,7 @@ def appendix(c: Ctx) -> Section:
                       "them.")))
     d = c.data
     if d.sources is not None and d.sources.height:
-        rows = [[p, _source_title(c, t), fmt_int(n), _("yes") if syn else _("no")]
+        rows = [[_publisher(p), t, fmt_int(n), _("yes") if syn else _("no")]
                 for p, t, n, syn in d.sources.select("publisher", "title", "observations", "synthetic").iter_rows()]
         s.add(Table(_("Sources in the database"), [_("Publisher"), _("Title"), _("Values"), _("Synthetic")], rows,
                     source=src(SRC_AIMAQ), align=["l", "l", "r", "l"], widths=[2, 4, 1, 1]))
@@ -101,8 +101,13 @@ def appendix(c: Ctx) -> Section:
     return s
 
 
-def _source_title(c: Ctx, title: str) -> str:
-    return title
+_PUBLISHERS = {REVIEW_PUBLISHER: N_("JSC «Institute of Economic Research»"),
+               "Бюро национальной статистики АСПиР РК": N_("Bureau of National Statistics of the ASPR RK")}
+
+
+def _publisher(name: str) -> str:
+    """A publisher in the edition's language (titles of documents are quoted as published)."""
+    return _(_PUBLISHERS[name]) if name in _PUBLISHERS else name
 
 
 def _indicator(c: Ctx, code: str) -> str:

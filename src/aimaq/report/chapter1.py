@@ -406,7 +406,7 @@ def rural(c: Ctx) -> Section:
         text = _("Subsidiaries of the Baiterek holding directed {money} billion tenge to agriculture.",
                  money=fmt_smart(bait, 1))
         if isker is not None and youth is not None:
-            text += " " + _("The «Іскер» programme issued {a} thousand microcredits and the youth programme {b} "
+            text += " " + _("The «Isker» programme issued {a} thousand microcredits and the youth programme {b} "
                             "thousand.", a=fmt_smart(isker, 1), b=fmt_smart(youth, 1))
         s.add(_p(text))
     wifi = pub.get("villages_connected_count", period=y)
@@ -547,7 +547,7 @@ def diploma(c: Ctx) -> Section:
     rows = [[y] + [fmt_int(cell.get((x, y))) for x in spheres] for y in years]
     rows.append([_("Total")] + [fmt_int(tot.get(x)) for x in spheres])
     s.add(Table(_("Young specialists placed in rural settlements, by sphere"), [_("Year")] + [label(x) for x in spheres],
-                rows, source=src(SRC_MNE), total_rows=1))
+                rows, source=src(SRC_MNE), total_rows=1, widths=[0.8] + [1.1] * len(spheres)))
     span = next((p for p in rg["period"].to_list() if "-" in p), None)
     names = {k for k in rg["kato"].to_list() if k != NATIONAL}
     order = sorted(names, key=lambda x: nm.short(x))

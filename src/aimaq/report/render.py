@@ -22,6 +22,18 @@ DOCX_LANG = {"ru": "ru-RU", "kk": "kk-KZ", "en": "en-US"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
+def column_weights(table: Table) -> list[float]:
+    """Relative column widths: the table's own, else a wide first column."""
+    if table.widths and len(table.widths) == len(table.columns):
+        return list(table.widths)
+    return [2.5] + [1.0] * (len(table.columns) - 1)
+
+
+def column_percents(table: Table) -> list[float]:
+    weights = column_weights(table)
+    return [round(100 * w / sum(weights), 2) for w in weights]
+
+
 def _align(table: Table, i: int) -> str:
     if table.align and i < len(table.align):
         return table.align[i]
@@ -61,7 +73,7 @@ def html_text(doc: Document) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.globals.update(_=_, align=_align, source_line=source_line, grouped=grouped, section_id=section_id,
-                       inline=_markup,
+                       inline=_markup, percents=column_percents,
                        synthetic_label=synthetic_label, page=PAGE, is_table=lambda b: isinstance(b, Table),
                        is_figure=lambda b: isinstance(b, Figure), is_list=lambda b: isinstance(b, tuple))
     return env.get_template("review.html.j2").render(doc=doc, fonts="fonts")
@@ -294,7 +306,7 @@ def render_docx(doc: Document, out: Path) -> Path:
                 t.style = "Table Grid"
                 t.alignment = WD_TABLE_ALIGNMENT.CENTER
                 t.autofit = False
-                weights = block.widths or ([2.5] + [1] * (len(block.columns) - 1))
+                weights = column_weights(block)
                 widths = [int(text_width * w / sum(weights)) for w in weights]
                 for col, w in zip(t._tbl.tblGrid.gridCol_lst, widths):  # LibreOffice reads the grid, Word the cells
                     col.w = w

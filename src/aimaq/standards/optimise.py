@@ -29,7 +29,9 @@ import polars as pl
 from scipy.sparse import coo_matrix, csc_matrix
 from scipy.spatial import cKDTree
 
+from aimaq import progress
 from aimaq.errors import ComputationError
+from aimaq.i18n import _, format_number
 from aimaq.standards.coverage import CoverageMatrix, road_graph, road_pairs_within
 from aimaq.standards.geo import chord_from_km, to_unit_xyz
 from aimaq.standards.spec import Catalogue
@@ -55,7 +57,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
     n_app = cm.n_applicable.astype(float)
     total_pop = pop.sum()
     if total_pop <= 0:
-        raise ComputationError("total population is zero")
+        raise ComputationError(_("total population is zero"))
     gap = cm.applies & ~cm.met
     if candidates is not None:
         gap &= candidates[:, None]
@@ -70,7 +72,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
         xyz = to_unit_xyz(settlements["lat"].to_numpy(), settlements["lon"].to_numpy())
         graph = None
         if network is not None and network.height:
-            graph, _, _ = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)
+            graph = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)[0]
         for j, item in enumerate(catalogue.items):
             if item.rule.kind != "within_km":
                 continue
@@ -158,7 +160,8 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     import highspy
 
     if objective not in ("popweighted", "threshold"):
-        raise ComputationError(f"unknown objective {objective!r}")
+        raise ComputationError(_("unknown objective «{objective}»; expected popweighted or threshold",
+                                 objective=objective))
     if formulation not in ("knapsack", "mip"):
         raise ComputationError(f"unknown formulation {formulation!r}")
     if objective == "popweighted" and formulation == "knapsack":
@@ -241,11 +244,13 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     warm.col_value = list(np.concatenate([x0, closed0[multi], z0]))
     warm.value_valid = True
     h.setSolution(warm)
+    if progress.is_active():
+        _show_solver_progress(h, objective)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
     if sol.size != n_col:
-        raise ComputationError(f"HiGHS found no solution: {status}")
+        raise ComputationError(_("HiGHS found no solution: {status}", status=status))
     chosen = np.flatnonzero(sol[:P] > 0.5)
     info = h.getInfo()
     value = objective_value(problem, chosen, objective)
@@ -263,12 +268,49 @@ def _solve_knapsack(problem: Problem, budget_mln: float, time_limit_s: float, mi
     start = incumbent or solve_greedy(problem, budget_mln, "popweighted")
     sol = mckp.solve(problem.cover.tocsr(), cost, problem.gaps["weight"].to_numpy(), budget_mln,
                      incumbent=start.selected, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                     new_highs=_new_highs)
+                     new_highs=_new_highs_reporting)
     value = objective_value(problem, sol.chosen, "popweighted")
     bound = max(sol.bound, value)
     gap = (bound - value) / abs(value) if value else (0.0 if bound <= 0 else np.inf)
     status = "Optimal" if gap <= max(mip_rel_gap, 1e-9) else sol.status
     return Plan("ilp", "popweighted", sol.chosen, value, float(cost[sol.chosen].sum()), status, float(gap), float(bound))
+
+
+def _new_highs_reporting(highspy):
+    """A Highs for the knapsack's core problem that shows the solver's gap as it goes (its objective is the core's
+    share of the plan's value, so only the gap is shown)."""
+    h = _new_highs(highspy)
+    if progress.is_active():
+        _show_solver_progress(h, None)
+    return h
+
+
+def _show_solver_progress(h, objective: str | None) -> None:
+    """Subscribe to HiGHS's MIP callbacks and show its best plan value and gap (at most five times a second);
+    objective None: the gap only."""
+    import time
+
+    last = [0.0]
+    unit = _("pp") if objective == "popweighted" else _("settlements")
+
+    def report(event) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2:
+            return
+        data = event.data_out
+        best, gap = data.mip_primal_bound, data.mip_gap
+        if not np.isfinite(best):
+            return
+        last[0] = now
+        shown_gap = format_number(100 * gap, 2) if np.isfinite(gap) else "—"
+        if objective is None:
+            progress.status(_("solver: gap {gap}%", gap=shown_gap))
+            return
+        progress.status(_("best plan {value} {unit}, gap {gap}%", value=format_number(best, 3), unit=unit,
+                          gap=shown_gap))
+
+    h.cbMipImprovingSolution.subscribe(report)
+    h.cbMipInterrupt.subscribe(report)
 
 
 def solve_greedy(problem: Problem, budget_mln: float, objective: str = "popweighted") -> Plan:

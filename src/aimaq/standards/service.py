@@ -12,7 +12,9 @@ import numpy as np
 import polars as pl
 
 import aimaq
+from aimaq import progress
 from aimaq.errors import ComputationError, UnknownNameError, ValidationFailed
+from aimaq.i18n import _, format_number
 from aimaq.standards import aggregate as agg
 from aimaq.standards.coverage import direction_coverage, evaluate, gap_list, settlement_coverage
 from aimaq.standards.spec import Catalogue, load_catalogue
@@ -42,7 +44,8 @@ def load_settlements(con: duckdb.DuckDBPyConnection, use_rural_roles: bool = Fal
         WHERE s.level = 'settlement' AND s.valid_to IS NULL
         ORDER BY s.kato""").pl()
     if frame.is_empty():
-        raise ComputationError("no settlements in the database; run `aimaq demo` or import settlements first")
+        raise ComputationError(_("no settlements in the database: `aimaq init` loads the real places, `aimaq demo` "
+                                 "builds a database with synthetic ones"))
     below = frame["below_city_area"].fill_null(False)
     frame = frame.with_columns(settlement_kato=pl.col("kato"), weight=pl.lit(1.0))
     if city_units:
@@ -59,7 +62,7 @@ def load_settlements(con: duckdb.DuckDBPyConnection, use_rural_roles: bool = Fal
         frame = frame.drop("below_city_area", "parent_kato")
     has_rural = con.execute("SELECT count(*) FROM rural_run").fetchone()[0]
     if use_rural_roles and not has_rural:
-        raise ComputationError("no village classification yet; run `aimaq villages classify` first")
+        raise ComputationError(_("no village classification yet: `aimaq villages classify` makes one"))
     if use_rural_roles:
         roles = con.execute("""SELECT kato, role FROM rural_village_class
                                WHERE run_id = (SELECT max(run_id) FROM rural_run)""").pl()
@@ -146,7 +149,7 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
     targets, national = published_targets(year)
     notes_by_region = {k: "published" for k in targets}
     for other in sorted({2022, 2023} - {year}, key=lambda y: abs(y - year)):
-        other_targets, _ = published_targets(other)
+        other_targets = published_targets(other)[0]
         for k, v in other_targets.items():
             if k not in targets:
                 targets[k] = v
@@ -160,11 +163,12 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
         ref_year = min(city_targets, key=lambda y: abs(y - year))
         city_offset = _stored_city_offset(con, ref_year, seed, spec)
         if city_offset is None:
-            ref_targets, _ = published_targets(ref_year)
+            ref_targets = published_targets(ref_year)[0]
             city_offset = calibrate_city_offset(settlements, catalogue, ref_targets, seed=seed, spec=spec,
                                                 city_target_pct=city_targets[ref_year])
-    inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
-                             city_target_pct=city_target, city_offset=city_offset)
+    with progress.step(_("synthetic inventory {year}: facilities and service levels", year=year)):
+        inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
+                                 city_target_pct=city_target, city_offset=city_offset)
     if city_target is None and city_offset is not None:
         inv.notes.append(f"cities' offset {city_offset:.3f} kept from the calibration of {ref_year}")
     roads = _latest_road_import(con)
@@ -233,6 +237,11 @@ class CoverageRun:
     notes: list[str]
 
 
+def _no_inventory(year: int) -> str:
+    return _("no facility inventory or service levels for {year}: `aimaq standards import-facilities FILE --year "
+             "{year}` loads an inventory (`aimaq standards synth --year {year}` generates a synthetic one)", year=year)
+
+
 def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str = DEFAULT_EDITION,
                      analysis_version: str = "1", use_rural_roles: bool = False, roads: bool = True) -> CoverageRun:
     """Evaluate the catalogue for every settlement in `year`, aggregate (country with cities/villages, regions,
@@ -244,11 +253,11 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
     settlements = load_settlements(con, use_rural_roles)
     facilities, levels = to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year))
     if facilities.is_empty() and levels.is_empty():
-        raise ComputationError(f"no facility inventory or service levels for {year}; import them or run "
-                               f"build_synthetic_inventory")
+        raise ComputationError(_no_inventory(year))
     synthetic = bool(facilities["synthetic"].any() or levels["synthetic"].any() or settlements["synthetic"].any())
     network, road_info, road_note = _network_for_run(con, roads)
-    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
+    with progress.step(_("coverage {year}: every settlement against the catalogue", year=year)):
+        cm = evaluate(settlements, facilities, levels, catalogue, network=network)
     cm.notes.insert(0, road_note)
     cov = settlement_coverage(cm, settlements)
     spec = agg.load_analysis_spec(analysis_version)
@@ -332,7 +341,8 @@ def coverage_table(con: duckdb.DuckDBPyConnection, year: int, level: str = "coun
     population-weighted mean, change in pp and anomaly flags. Columns: kato, name_ru, level, group,
     n_settlements, population, coverage_pct, coverage_pct_popweighted, change_pp, anomaly, synthetic."""
     if level not in agg.LEVELS:
-        raise ComputationError(f"unknown level {level!r}; expected one of {', '.join(agg.LEVELS)}")
+        raise ComputationError(_("unknown level «{level}»; expected one of {choices}", level=level,
+                                 choices=", ".join(agg.LEVELS)))
     catalogue = load_catalogue(edition)
     run = _latest_run(con, year, catalogue)
     if run is None:
@@ -396,7 +406,12 @@ def gaps(con: duckdb.DuckDBPyConnection, kato: str, year: int, *, edition: str =
         names = settlements.filter(pl.col("name_ru").str.to_lowercase() == kato.lower())["kato"].to_list()
         if len(names) == 1:
             kato = names[0]
-        else:
+        else:  # several places of that name, or none: the nearest names with their codes
+            from rapidfuzz import process, utils
+
+            if not names:
+                labels = [f"{n} ({k})" for k, n in settlements.select("kato", "name_ru").iter_rows()]
+                names = [h[0] for h in process.extract(kato, labels, processor=utils.default_process, limit=5)]
             raise UnknownNameError("settlement", kato, names[:5])
     stored = load_network(con)
     frame = gap_list(settlements, *to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year)),
@@ -422,24 +437,29 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     from aimaq.standards.optimise import build_problem, plan_table, solve_greedy, solve_ilp
 
     if budget_tenge <= 0:
-        raise ComputationError("the budget must be positive")
+        raise ComputationError(_("the budget must be positive"))
     catalogue = load_catalogue(edition)
     settlements = load_settlements(con)
     facilities, levels = to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year))
     if facilities.is_empty() and levels.is_empty():
-        raise ComputationError(f"no facility inventory or service levels for {year}")
+        raise ComputationError(_no_inventory(year))
     stored = load_network(con)
     network = None if stored is None else stored[0]
-    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
+    with progress.step(_("coverage {year}: every settlement against the catalogue", year=year)):
+        cm = evaluate(settlements, facilities, levels, catalogue, network=network)
     mask = None
     if region:
         reg = resolve_territory(con, region, "region")
         mask = (settlements["region_kato"] == reg).to_numpy()
-    problem = build_problem(cm, settlements, catalogue, threshold_pct=threshold_pct if objective == "threshold" else None,
-                            spillover=spillover, candidates=mask, network=network)
+    with progress.step(_("candidate projects and the settlements each one serves")):
+        problem = build_problem(cm, settlements, catalogue,
+                                threshold_pct=threshold_pct if objective == "threshold" else None,
+                                spillover=spillover, candidates=mask, network=network)
     budget_mln = budget_tenge / 1e6
-    greedy = solve_greedy(problem, budget_mln, objective)
-    ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s, incumbent=greedy)
+    with progress.step(_("greedy plan")):
+        greedy = solve_greedy(problem, budget_mln, objective)
+    with progress.step(_("integer program (HiGHS), at most {seconds} s", seconds=format_number(time_limit_s))):
+        ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s, incumbent=greedy)
     unit = "pp" if objective == "popweighted" else "settlements"
     summary = pl.DataFrame({
         "method": ["ilp", "greedy"], "objective": objective, "unit": unit,

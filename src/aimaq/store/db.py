@@ -20,12 +20,14 @@ from pathlib import Path
 import duckdb
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 _SHARED = ":memory:aimaq_server"  # one in-memory DuckDB per process holds every attached PostgreSQL database
 _ATTACH_LOCK = __import__("threading").Lock()
 _VIEWS_MADE: set = set()
+_ANCHOR: list = []  # one connection held for the life of the process: the shared instance (and its views) stays
 
 
 def is_server(target) -> bool:
@@ -49,13 +51,18 @@ def migrations() -> list[tuple[int, str, str]]:
     found.sort()
     versions = [v for v, _, _ in found]
     if len(set(versions)) != len(versions):
-        raise AimaqError(f"two migrations share a number: {versions}")
+        raise AimaqError(_("two migrations share a number: {versions}", versions=versions))
     return found
 
 
-def connect(path=None, *, read_only: bool = False, schema: str | None = None):
-    """Open (creating if needed) the database at `path` (a file, ":memory:" or a PostgreSQL URL) and apply pending
-    migrations. `schema` (PostgreSQL only) works in that schema instead of `public` (a build's side schema)."""
+def connect(path=None, *, read_only: bool = False, schema: str | None = None, create: bool | None = None):
+    """Open the database at `path` (a file, ":memory:" or a PostgreSQL URL) and apply pending migrations.
+    `schema` (PostgreSQL only) works in that schema instead of `public` (a build's side schema).
+
+    A missing file is created only when `create` is true; by default only when the caller names its own `path`.
+    The database of the settings (--db, what commands open) must exist: only `aimaq init` and `aimaq demo` make it,
+    so a mistyped --db never leaves an empty file behind."""
+    configured = path is None
     if path is None:
         from aimaq.settings import get_settings
 
@@ -63,16 +70,43 @@ def connect(path=None, *, read_only: bool = False, schema: str | None = None):
     if is_server(path):
         return ServerConnection.open(str(path), read_only=read_only, schema=schema or "public")
     path = str(path)
-    if read_only and path != ":memory:" and not Path(path).exists():
-        raise AimaqError(f"database {path} does not exist; run `aimaq demo` or `aimaq import` first")
+    if create is None:
+        create = not configured
+    if path != ":memory:" and not Path(path).exists() and (read_only or not create):
+        raise AimaqError(missing_database_message(path))
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     try:
         con = duckdb.connect(path, read_only=read_only, config=config)
     except duckdb.Error as exc:
-        raise AimaqError(f"cannot open database {path}: {exc}") from exc
+        raise AimaqError(_("cannot open database {path}: {reason}", path=path, reason=exc)) from exc
     if not read_only:
         apply_migrations(con)
     return con
+
+
+def missing_database_message(path: str | Path) -> str:
+    return _("there is no database {path}; `aimaq --db {path} init` creates one for your data "
+             "(`aimaq --db {path} demo`: one with synthetic example data)", path=path)
+
+
+def holds_no_data(path: str | Path) -> bool:
+    """A file `aimaq init` may fill: empty (0 bytes), or a database whose tables, if any, hold no rows."""
+    path = Path(path)
+    if not path.exists():
+        return True
+    if path.stat().st_size == 0:
+        return True
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False  # not a database we can read: not ours to overwrite
+    try:
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                             "WHERE table_name <> 'schema_migration'").fetchall()
+        return not any(con.execute(f'SELECT 1 FROM "{schema}"."{table}" LIMIT 1').fetchone()
+                       for schema, table in tables)
+    finally:
+        con.close()
 
 
 def apply_migrations(con) -> list[int]:
@@ -144,6 +178,9 @@ _VIEW = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE
 _DROP_VIEW = re.compile(r"^\s*DROP\s+VIEW\s+", re.IGNORECASE)
 _INSERT_RETURNING = re.compile(
     r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*RETURNING\s+(\w+)\s*$", re.IGNORECASE | re.DOTALL)
+_INSERT_IGNORE = re.compile(
+    r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)\s*ON\s+CONFLICT\s+DO\s+NOTHING\s*$",
+    re.IGNORECASE | re.DOTALL)
 # DuckDB type names PostgreSQL spells differently (the rest — VARCHAR, INTEGER, BIGINT, DATE, TIMESTAMP, BOOLEAN,
 # VARCHAR[] — are the same words)
 _PG_TYPES = [(re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.IGNORECASE), "DOUBLE PRECISION"),
@@ -196,8 +233,11 @@ class ServerConnection:
         import hashlib
 
         alias = "pg_" + hashlib.sha256(f"{url}|{read_only}".encode()).hexdigest()[:12]
-        con = duckdb.connect(_SHARED, config={"autoinstall_known_extensions": False,
-                                              "autoload_known_extensions": False})
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        with _ATTACH_LOCK:
+            if not _ANCHOR:
+                _ANCHOR.append(duckdb.connect(_SHARED, config=config))
+        con = duckdb.connect(_SHARED, config=config)
         try:
             with _ATTACH_LOCK:
                 if not con.execute("SELECT count(*) FROM duckdb_extensions() WHERE extension_name = 'postgres_scanner'"
@@ -237,6 +277,9 @@ class ServerConnection:
         match = _INSERT_RETURNING.match(query)
         if match:
             return self._insert_returning(match, parameters)
+        match = _INSERT_IGNORE.match(query)
+        if match:  # the extension's ON CONFLICT path would send NULL for the columns left to their defaults
+            return self._insert_ignore(match, parameters)
         if parameters is None:
             self._con.execute(query)
         else:
@@ -301,6 +344,21 @@ class ServerConnection:
                 raise AimaqError(f"{table}.{column} has no sequence default: cannot insert … RETURNING {column}")
             self._sequences[key] = found.group(1)
         return self._sequences[key]
+
+    def _insert_ignore(self, match: re.Match, parameters) -> "ServerConnection":
+        table, columns, values = match.groups()
+        names = [c.strip() for c in columns.split(",")]
+        keys = [r[0] for r in self.query_server(
+            "SELECT k.column_name FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k "
+            "USING (constraint_schema, constraint_name) WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = "
+            f"{_quote(self.schema)} AND c.table_name = {_quote(table.lower())} ORDER BY k.ordinal_position")]
+        if not keys or not set(keys) <= set(names):
+            raise AimaqError(f"INSERT … ON CONFLICT DO NOTHING into {table} needs its primary key among the columns")
+        alias = ", ".join(names)
+        same = " AND ".join(f"t.{k} = v.{k}" for k in keys)
+        self._con.execute(f"INSERT INTO {table} ({alias}) SELECT * FROM (VALUES ({values})) AS v({alias}) "
+                          f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})", parameters or [])
+        return self
 
     def _insert_returning(self, match: re.Match, parameters) -> "ServerConnection":
         table, columns, values, returned = match.groups()

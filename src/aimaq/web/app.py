@@ -87,7 +87,8 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
         pool.close()
 
     app = FastAPI(title="Aimaq", description="Мониторинг регионального развития Казахстана: REST API и цифровая "
-                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0", lifespan=lifespan)
+                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served offline from vendored files by aimaq.web.pages
     app.state.db_path = db_path
     app.state.pool = pool
     if max_upload_mb is None:
@@ -247,10 +248,6 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     # --- the page ---------------------------------------------------------------------------------------------
     static = resources.files("aimaq.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index():
-        return (resources.files("aimaq.web") / "templates" / "map.html").read_text(encoding="utf-8")
 
     return app
 
