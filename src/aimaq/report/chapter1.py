@@ -38,6 +38,11 @@ def introduction(c: Ctx) -> Section:
             text += " " + _("The five agglomerations are home to {share} of the population.", share=fmt_pct(aggl, 0))
         if rural is not None:
             text += " " + _("Rural residents make up {share} of the population.", share=fmt_pct(rural))
+        low = pub.rows("urbanisation_pct", kato=None, period=str(c.year), plain=True).filter(
+            pl.col("kato") != NATIONAL).sort("value")
+        if low.height:
+            places = [f"{c.names.full(k, 'loc')} ({fmt_pct(v)})" for k, v in low.select("kato", "value").iter_rows()]
+            text += " " + _("Urbanisation stays low in {regions}.", regions=join_names(places))
         s.add(_p(text))
     s.add(_p(_("Methodology and data sources"), "subheading"))
     s.extend(c.text("methodology"))
