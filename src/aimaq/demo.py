@@ -14,23 +14,48 @@ from aimaq.store.db import connect
 _TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
-def build_demo(db_path: str | Path, *, seed: int = 2023, progress: bool = False) -> duckdb.DuckDBPyConnection:
+def build_demo(db_path: str | Path, *, seed: int = 2023, progress: bool = False,
+               force: bool = False) -> duckdb.DuckDBPyConnection:
+    """Build the demo database at `db_path`. A database there that holds users' imports is replaced only with
+    `force`, and then kept as FILE.bak."""
     db_path = Path(db_path)
-    return _build(db_path, _steps(seed), progress, replace=True)
+    keep = _may_replace(db_path, force, "demo")
+    return _build(db_path, _steps(seed), progress, replace=True, keep_old=keep)
 
 
-def init_database(db_path: str | Path, *, progress: bool = False) -> duckdb.DuckDBPyConnection:
+def init_database(db_path: str | Path, *, progress: bool = False, force: bool = False) -> duckdb.DuckDBPyConnection:
     """A database for real work: the registry, national statistics, the real places and the review's figures —
-    nothing synthetic. Refuses to touch an existing file (nothing is ever lost)."""
-    from aimaq.errors import AimaqError
-
+    nothing synthetic. An existing file is replaced only with `force`, and then kept as FILE.bak."""
     db_path = Path(db_path)
-    if db_path.exists():
-        raise AimaqError(f"{db_path} exists: `aimaq init` only creates a new database (choose another --db)")
-    return _build(db_path, _steps(2023, synthetic=False), progress, replace=False)
+    keep = _may_replace(db_path, force, "init")
+    return _build(db_path, _steps(2023, synthetic=False), progress, replace=keep, keep_old=keep)
 
 
-def _build(db_path: Path, steps, progress: bool, replace: bool) -> duckdb.DuckDBPyConnection:
+def _may_replace(db_path: Path, force: bool, command: str) -> bool:
+    """Whether the file at `db_path` is to be kept as FILE.bak; refuses when it holds users' work and no --force.
+    `demo` replaces a database without users' imports as before; `init` never replaces a file unasked."""
+    from aimaq.errors import AimaqError
+    from aimaq.i18n import _
+    from aimaq.store.backup import users_imports
+
+    if not db_path.exists():
+        return False
+    held = users_imports(db_path)
+    if command == "demo" and held == 0:
+        return False
+    if not force:
+        if held:
+            raise AimaqError(_("{db} holds {n} import(s) of users' files: `aimaq {command}` would replace them. "
+                               "Choose another --db, or pass --force to replace it (the old file is kept as "
+                               "{bak})", db=str(db_path), n=held, command=command, bak=db_path.name + ".bak"))
+        raise AimaqError(_("{db} exists: `aimaq {command}` does not replace it unasked. Choose another --db, or "
+                           "pass --force (the old file is kept as {bak})", db=str(db_path), command=command,
+                           bak=db_path.name + ".bak"))
+    return True
+
+
+def _build(db_path: Path, steps, progress: bool, replace: bool,
+           keep_old: bool = False) -> duckdb.DuckDBPyConnection:
     """Build into a side file and move it into place only when every step succeeded: a failed build leaves
     whatever was at `db_path` as it was."""
     building = db_path.with_name(db_path.name + ".building")
@@ -47,7 +72,22 @@ def _build(db_path: Path, steps, progress: bool, replace: bool) -> duckdb.DuckDB
         from aimaq.errors import AimaqError
 
         raise AimaqError(f"{db_path} appeared while building; left as it was")
-    Path(str(db_path) + ".wal").unlink(missing_ok=True)
+    if replace and not keep_old and db_path.exists():
+        from aimaq.store.backup import users_imports
+
+        if users_imports(db_path):  # a user imported into it while this was building: keep theirs
+            building.unlink()
+            from aimaq.errors import AimaqError
+
+            raise AimaqError(f"{db_path} received users' imports while building; left as it was")
+    wal = Path(str(db_path) + ".wal")
+    if keep_old and db_path.exists():  # the replaced database, with its write-ahead log, as FILE.bak
+        backup = db_path.with_name(db_path.name + ".bak")
+        Path(str(backup) + ".wal").unlink(missing_ok=True)
+        db_path.replace(backup)
+        if wal.exists():
+            wal.replace(Path(str(backup) + ".wal"))
+    wal.unlink(missing_ok=True)
     building.replace(db_path)
     return connect(db_path)
 

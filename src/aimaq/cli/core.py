@@ -69,14 +69,17 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help="Also write the main results as CSV and the review "
                                            "(HTML, PDF, DOCX) into this folder."),
         seed: int = typer.Option(2023, "--seed", help="Seed of the synthetic data."),
+        force: bool = typer.Option(False, "--force", help="Replace a database that holds users' imports (the old "
+                                   "file is kept as FILE.bak)."),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Демонстрация / Build the database (--db) from nothing with the embedded data and print its summary."""
+        """Демонстрация / Build the database (--db) from nothing with the embedded data and print its summary.
+        A database holding users' imports is replaced only with --force (kept as FILE.bak)."""
         from aimaq.demo import build_demo, highlights, write_outputs
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = build_demo(db_path, seed=seed, progress=fmt is Format.table)
+        con = build_demo(db_path, seed=seed, progress=fmt is Format.table, force=force)
         typer.echo(f"database: {db_path}")
         _print_summary(con, fmt)
         figures = highlights(con)
@@ -115,17 +118,30 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{file}: {'would add' if dry_run else 'added'} {new} indicator(s); {known} already known")
 
     @app.command("init")
-    def init(fmt: Format = FormatOpt) -> None:
+    def init(force: bool = typer.Option(False, "--force", help="Replace an existing file (kept as FILE.bak)."),
+             fmt: Format = FormatOpt) -> None:
         """Новая база для работы / A new database for real work: registry, national statistics, real places,
-        the review's figures — nothing synthetic. Never touches an existing file."""
+        the review's figures — nothing synthetic. An existing file is replaced only with --force (kept as
+        FILE.bak)."""
         from aimaq.demo import init_database
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = init_database(db_path, progress=fmt is Format.table)
+        con = init_database(db_path, progress=fmt is Format.table, force=force)
         typer.echo(f"database: {db_path}")
         _print_summary(con, fmt)
         con.close()
+
+    @app.command("backup")
+    def backup(file: Path = typer.Argument(..., help="Where to write the copy (a new DuckDB file)."),
+               force: bool = typer.Option(False, "--force", help="Replace FILE if it exists.")) -> None:
+        """Резервная копия / A consistent copy of the database (--db), also while `aimaq web serve` reads it."""
+        from aimaq.settings import get_settings
+        from aimaq.store.backup import backup_database
+
+        counts = backup_database(get_settings().db_path, file, overwrite=force)
+        typer.echo(f"{file}: {len(counts)} tables, {sum(counts.values())} rows "
+                   f"(observation: {counts.get('observation', 0)}, import_batch: {counts.get('import_batch', 0)})")
 
     territory = typer.Typer(help="Административно-территориальное деление / The territorial registry.", no_args_is_help=True)
     app.add_typer(territory, name="territory")
