@@ -77,18 +77,15 @@ def synthetic_sequence(seed: int = 2023) -> None:
     import tempfile
     from pathlib import Path
 
-    from aimaq.demo import _steps
+    sys.path.insert(0, str(Path(__file__).parent))
+    from demo_data import demo_settlements_db
+
     from aimaq.standards import service
     from aimaq.standards.coverage import evaluate as full_evaluate
     from aimaq.standards.synthetic import _Design, _FastCoverage, load_synthetic_spec
-    from aimaq.store.db import connect
 
     with tempfile.TemporaryDirectory() as tmp:
-        con = connect(Path(tmp) / "bench.duckdb")
-        for title, step in _steps(seed):
-            if title.startswith(("city quality", "demographic", "regional standards", "villages")):
-                continue
-            step(con)
+        con = demo_settlements_db(tmp, seed)
         t0 = time.perf_counter()
         times = []
         for year in (2022, 2023):

@@ -17,3 +17,17 @@ def db(tmp_path, registry):
     save_registry(con, registry)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def stats_db_path(tmp_path_factory, registry):
+    """Path of a real database with the registry and the shipped national statistics (`load_stats`); shared by
+    the session: copy it before writing."""
+    from aimaq.ingest.shipped import load_stats
+
+    path = tmp_path_factory.mktemp("stats") / "stats.duckdb"
+    con = connect(path)
+    save_registry(con, registry)
+    load_stats(con)
+    con.close()
+    return path

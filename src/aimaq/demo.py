@@ -3,39 +3,49 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 import duckdb
 
-from aimaq.store.db import connect
+from aimaq import progress
+from aimaq.i18n import N_, _
+from aimaq.store.db import connect, holds_no_data
 
 # Columns that say when something was loaded: they differ between two builds and are left out of the digest.
 _TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
-def build_demo(db_path: str | Path, *, seed: int = 2023, progress: bool = False,
-               force: bool = False) -> duckdb.DuckDBPyConnection:
-    """Build the demo database at `db_path`. A database there that holds users' imports is replaced only with
+def build_demo(db_path: str | Path, *, seed: int = 2023, force: bool = False) -> duckdb.DuckDBPyConnection:
+    """Build the demo database at `db_path`. A database file there that holds users' imports is replaced only with
     `force`, and then kept as FILE.bak."""
+    from aimaq.store.db import is_server
+
+    if is_server(db_path):
+        return _build_on_server(str(db_path), _steps(seed), replace=True)
     db_path = Path(db_path)
     keep = _may_replace(db_path, force, "demo")
-    return _build(db_path, _steps(seed), progress, replace=True, keep_old=keep)
+    return _build(db_path, _steps(seed), replace=True, keep_old=keep)
 
 
-def init_database(db_path: str | Path, *, progress: bool = False, force: bool = False) -> duckdb.DuckDBPyConnection:
+def init_database(db_path: str | Path, *, force: bool = False) -> duckdb.DuckDBPyConnection:
     """A database for real work: the registry, national statistics, the real places and the review's figures —
-    nothing synthetic. An existing file is replaced only with `force`, and then kept as FILE.bak."""
+    nothing synthetic. Fills a new file or one that holds no data (an empty file, a database without rows); one
+    with data only with `force`, and then the old file is kept as FILE.bak (nothing is ever lost)."""
+    from aimaq.store.db import is_server
+
+    if is_server(db_path):
+        return _build_on_server(str(db_path), _steps(2023, synthetic=False), replace=False)
     db_path = Path(db_path)
+    if holds_no_data(db_path):
+        return _build(db_path, _steps(2023, synthetic=False), replace=db_path.exists())
     keep = _may_replace(db_path, force, "init")
-    return _build(db_path, _steps(2023, synthetic=False), progress, replace=keep, keep_old=keep)
+    return _build(db_path, _steps(2023, synthetic=False), replace=True, keep_old=keep)
 
 
 def _may_replace(db_path: Path, force: bool, command: str) -> bool:
     """Whether the file at `db_path` is to be kept as FILE.bak; refuses when it holds users' work and no --force.
-    `demo` replaces a database without users' imports as before; `init` never replaces a file unasked."""
+    `demo` replaces a database without users' imports as before; `init` never replaces data unasked."""
     from aimaq.errors import AimaqError
-    from aimaq.i18n import _
     from aimaq.store.backup import users_imports
 
     if not db_path.exists():
@@ -54,16 +64,15 @@ def _may_replace(db_path: Path, force: bool, command: str) -> bool:
     return True
 
 
-def _build(db_path: Path, steps, progress: bool, replace: bool,
-           keep_old: bool = False) -> duckdb.DuckDBPyConnection:
+def _build(db_path: Path, steps, replace: bool, keep_old: bool = False) -> duckdb.DuckDBPyConnection:
     """Build into a side file and move it into place only when every step succeeded: a failed build leaves
     whatever was at `db_path` as it was."""
     building = db_path.with_name(db_path.name + ".building")
     for stale in (building, Path(str(building) + ".wal")):
         stale.unlink(missing_ok=True)
-    con = connect(building)
+    con = connect(building, create=True)
     try:
-        _run(con, steps, progress)
+        _run(con, steps)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -71,7 +80,7 @@ def _build(db_path: Path, steps, progress: bool, replace: bool,
         building.unlink()
         from aimaq.errors import AimaqError
 
-        raise AimaqError(f"{db_path} appeared while building; left as it was")
+        raise AimaqError(_("{path} appeared while building; left as it was", path=db_path))
     if replace and not keep_old and db_path.exists():
         from aimaq.store.backup import users_imports
 
@@ -79,7 +88,7 @@ def _build(db_path: Path, steps, progress: bool, replace: bool,
             building.unlink()
             from aimaq.errors import AimaqError
 
-            raise AimaqError(f"{db_path} received users' imports while building; left as it was")
+            raise AimaqError(_("{path} received users' imports while building; left as it was", path=db_path))
     wal = Path(str(db_path) + ".wal")
     if keep_old and db_path.exists():  # the replaced database, with its write-ahead log, as FILE.bak
         backup = db_path.with_name(db_path.name + ".bak")
@@ -92,15 +101,40 @@ def _build(db_path: Path, steps, progress: bool, replace: bool,
     return connect(db_path)
 
 
-def _run(con: duckdb.DuckDBPyConnection, steps, progress: bool) -> duckdb.DuckDBPyConnection:
-    started = time.perf_counter()
+def _build_on_server(url: str, steps, replace: bool):
+    """PostgreSQL: build in a side schema, then swap it for `public` in one transaction — a failed build leaves
+    `public` as it was. `init` refuses a database that already holds Aimaq's tables."""
+    from aimaq.errors import AimaqError
+    from aimaq.store.db import connect
+
+    con = connect(url, schema=_BUILD_SCHEMA)
+    try:
+        held = con.query_server("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                                "AND table_name = 'schema_migration'")[0][0]
+        if held and not replace:
+            raise AimaqError("the PostgreSQL database already holds Aimaq's tables: `aimaq init` only creates a new "
+                             "database (choose another one)")
+        con.run_on_server(f'DROP SCHEMA IF EXISTS "{_BUILD_SCHEMA}" CASCADE; CREATE SCHEMA "{_BUILD_SCHEMA}"',
+                          schema_first=False)
+        con.close()
+        con = connect(url, schema=_BUILD_SCHEMA)
+        _run(con, steps)
+        con.run_on_server(f'DROP SCHEMA IF EXISTS aimaq_replaced CASCADE; ALTER SCHEMA public RENAME TO aimaq_replaced; '
+                          f'ALTER SCHEMA "{_BUILD_SCHEMA}" RENAME TO public; DROP SCHEMA aimaq_replaced CASCADE',
+                          schema_first=False)
+    finally:
+        con.close()
+    return connect(url)
+
+
+_BUILD_SCHEMA = "aimaq_building"
+
+
+def _run(con: duckdb.DuckDBPyConnection, steps) -> duckdb.DuckDBPyConnection:
+    """Each step in turn, shown as a ticked line with its time on a terminal (aimaq.progress)."""
     for title, step in steps:
-        t0 = time.perf_counter()
-        step(con)
-        if progress:
-            print(f"  {title}: {time.perf_counter() - t0:.1f} s", flush=True)
-    if progress:
-        print(f"built in {time.perf_counter() - started:.1f} s", flush=True)
+        with progress.step(_(title)):
+            step(con)
     return con
 
 
@@ -109,21 +143,22 @@ def _steps(seed: int, synthetic: bool = True):
     from aimaq.territory.registry import build_registry
     from aimaq.territory.repository import save_registry
 
-    steps = [("territorial registry", lambda con: save_registry(con, build_registry()))]
-    steps.append(("national statistics", load_stats))
+    steps = [(N_("territorial registry"), lambda con: save_registry(con, build_registry()))]
+    steps.append((N_("national statistics"), load_stats))
     if synthetic:
-        steps.append(("settlements (real places + synthetic)", lambda con: load_settlements(con, seed)))
+        steps.append((N_("settlements (real places + synthetic)"), lambda con: load_settlements(con, seed)))
     else:
-        steps.append(("settlements (real places only)", lambda con: load_settlements(con, seed, real_only=True)))
-    steps.append(("former names of towns", add_former_names))
-    steps.append(("the review's figures", load_review))
+        steps.append((N_("settlements (real places only)"), lambda con: load_settlements(con, seed, real_only=True)))
+    steps.append((N_("former names of towns"), add_former_names))
+    steps.append((N_("the review's figures"), load_review))
     if not synthetic:
         return steps
-    steps.append(("city quality-of-life rating (synthetic inputs, 2022–2024)", lambda con: _rating(con, seed)))
-    steps.append(("demographic forecast to 2035 (medium, 200 draws)", lambda con: _forecast(con, seed)))
-    steps.append(("regional standards: synthetic inventories 2022, 2023 and coverage", lambda con: _standards(con, seed)))
-    steps.append(("villages with development potential", _villages))
-    steps.append(("monotowns: synthetic indicators and classification", lambda con: _monotowns(con, seed)))
+    steps.append((N_("city quality-of-life rating (synthetic inputs, 2022–2024)"), lambda con: _rating(con, seed)))
+    steps.append((N_("demographic forecast to 2035 (medium, 200 draws)"), lambda con: _forecast(con, seed)))
+    steps.append((N_("regional standards: synthetic inventories 2022, 2023 and coverage"),
+                  lambda con: _standards(con, seed)))
+    steps.append((N_("villages with development potential"), _villages))
+    steps.append((N_("monotowns: synthetic indicators and classification"), lambda con: _monotowns(con, seed)))
     return steps
 
 
@@ -299,7 +334,7 @@ def add_former_names(con: duckdb.DuckDBPyConnection) -> int:
 
     index = load_name_index(con)
     added = 0
-    for _, row in _rows(data_path("review", "named_places.csv")):
+    for _rownum, row in _rows(data_path("review", "named_places.csv")):
         if not row["former_names"]:
             continue
         region = index.resolve(row["region"], level="region").kato

@@ -1,4 +1,20 @@
-"""Errors the CLI turns into a message on stderr and a non-zero exit status."""
+"""Errors the CLI turns into a message on stderr and a non-zero exit status. Messages are built with `_()` when the
+error is raised, so they come in the language of the command (`--lang`, `AIMAQ_LANG`) or of the web request."""
+
+from aimaq.i18n import N_, _
+
+# «unknown X»/«ambiguous X» by kind of name: each language agrees the adjective with the noun its own way
+_UNKNOWN = {
+    "territory": N_("unknown territory «{name}»"),
+    "region": N_("unknown region «{name}»"),
+    "region code": N_("unknown region code «{name}»"),
+    "district": N_("unknown district «{name}»"),
+    "settlement": N_("unknown settlement «{name}»"),
+    "indicator": N_("unknown indicator «{name}»"),
+    "monotown": N_("unknown monotown «{name}»"),
+    "programme": N_("unknown programme «{name}»"),
+    "user": N_("unknown user «{name}»"),
+}
 
 
 class AimaqError(Exception):
@@ -14,9 +30,13 @@ class UnknownNameError(AimaqError):
 
     def __init__(self, kind: str, name: str, suggestions: list[str] | None = None, context: str = ""):
         self.kind, self.name, self.suggestions = kind, name, suggestions or []
-        hint = f"; nearest known: {', '.join(self.suggestions)}" if self.suggestions else ""
-        where = f" ({context})" if context else ""
-        super().__init__(f"unknown {kind} {name!r}{where}{hint}")
+        template = _UNKNOWN.get(kind)
+        text = _(template, name=name) if template else _("unknown name «{name}» ({kind})", name=name, kind=kind)
+        if context:
+            text += f" ({context})"
+        if self.suggestions:
+            text += "; " + _("nearest known: {names}", names=", ".join(self.suggestions))
+        super().__init__(text)
 
 
 class AmbiguousNameError(AimaqError):
@@ -26,7 +46,9 @@ class AmbiguousNameError(AimaqError):
 
     def __init__(self, kind: str, name: str, candidates: list[str]):
         self.kind, self.name, self.candidates = kind, name, candidates
-        super().__init__(f"ambiguous {kind} {name!r}: could be {', '.join(candidates)}")
+        template = (N_("ambiguous territory «{name}»: could be {candidates}") if kind == "territory" else
+                    N_("the name «{name}» is ambiguous: it may mean {candidates}"))
+        super().__init__(_(template, name=name, candidates=", ".join(candidates)))
 
 
 class ValidationFailed(AimaqError):

@@ -1,4 +1,4 @@
-"""Settings shared by the CLI and services: where the database is."""
+"""Settings shared by the CLI and services: where the database is, and whether to stay quiet."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ DEFAULT_DB = "aimaq.duckdb"
 
 @dataclass
 class Settings:
-    db_path: Path
+    db_path: Path | str  # a DuckDB file, or a PostgreSQL URL kept as text (a Path would fold its "//")
+    quiet: bool = False   # --quiet: no progress display even on a terminal
 
 
 _current: Settings | None = None
 
 
-def configure(db: str | os.PathLike | None = None) -> Settings:
-    """Set the database path: an explicit value, else $AIMAQ_DB, else ./aimaq.duckdb."""
+def configure(db: str | os.PathLike | None = None, *, quiet: bool = False) -> Settings:
+    """Set the database: an explicit value, else $AIMAQ_DB, else ./aimaq.duckdb. A postgresql:// URL stays text."""
     global _current
-    _current = Settings(db_path=Path(db or os.environ.get("AIMAQ_DB") or DEFAULT_DB))
+    target = str(db or os.environ.get("AIMAQ_DB") or DEFAULT_DB)
+    _current = Settings(db_path=target if target.startswith(("postgresql://", "postgres://")) else Path(target),
+                        quiet=quiet)
     return _current
 
 

@@ -165,3 +165,38 @@ def test_every_computed_run_names_its_methodology_and_code(demo_db):
     frame = runs(demo_db)
     assert set(frame["job"]) == {"rating", "standards", "villages", "forecast", "monotowns"}
     assert frame["spec_sha256"].str.len_chars().min() == 64 and frame["code_version"].null_count() == 0
+
+
+def test_regional_coverage_2023_matches_the_review_for_every_region(demo_db):
+    """Astana, Almaty and Shymkent are assessed over their city districts, so their coverage moves in steps of
+    1/(56 k) instead of 1/56, and every one of the 20 regions lands within 0.5 pp of the review."""
+    import polars as pl
+
+    from aimaq.standards.service import coverage_table
+    from aimaq.standards.synthetic import published_targets
+
+    targets, _ = published_targets(2023)
+    reg = coverage_table(demo_db, 2023, "region").filter(pl.col("group") == "all")
+    got = dict(zip(reg["kato"], reg["coverage_pct"]))
+    assert len(targets) == 20
+    for kato, target in targets.items():
+        assert abs(got[kato] - target) <= 0.5, (kato, got[kato], target)
+    districts = {"710000000": 5, "750000000": 8, "790000000": 5}
+    for kato, k in districts.items():
+        steps = got[kato] * 56 * k / 100
+        assert steps == pytest.approx(round(steps), abs=1e-9)
+        assert abs(got[kato] - targets[kato]) <= 100 / (56 * k) / 2 + 1e-9
+    n_units = demo_db.execute("""SELECT count(*) FROM srs_coverage_settlement WHERE substr(kato, 1, 2) IN
+                                 ('71', '75', '79') AND run_id = (SELECT max(run_id) FROM srs_run
+                                 WHERE kind = 'coverage' AND year = 2023)""").fetchone()[0]
+    assert n_units == 18
+
+
+def test_the_budget_plan_on_the_demo_is_proven_optimal(demo_db):
+    from aimaq.standards.service import plan_budget
+
+    for budget in (1e9, 5e9):
+        s = {r["method"]: r for r in plan_budget(demo_db, budget, 2023, time_limit_s=60).summary.to_dicts()}
+        assert s["ilp"]["status"] == "Optimal" and s["ilp"]["mip_gap"] <= 1e-4
+        assert s["ilp"]["gain"] >= s["greedy"]["gain"] - 1e-12 and s["ilp"]["cost_mln"] <= budget / 1e6 + 1e-6
+        assert s["ilp"]["gain"] <= s["ilp"]["bound"] <= s["ilp"]["gain"] * (1 + 1e-4)

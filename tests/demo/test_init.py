@@ -6,6 +6,7 @@ import sys
 import duckdb
 import pytest
 
+from aimaq import i18n
 from aimaq.demo import _build, init_database
 from aimaq.errors import AimaqError
 
@@ -29,11 +30,11 @@ def test_init_refuses_an_existing_file(tmp_path):
     keep = duckdb.connect(str(path))
     keep.execute("CREATE TABLE precious AS SELECT 42 AS answer")
     keep.close()
-    with pytest.raises(AimaqError, match="exists"):
+    with pytest.raises(AimaqError, match="already holds data"), i18n.use_language("en"):
         init_database(path)
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "init"], capture_output=True,
                          text=True)
-    assert run.returncode != 0 and "exists" in run.stderr
+    assert run.returncode != 0 and "уже содержит данные" in run.stderr
     assert duckdb.connect(str(path)).execute("SELECT answer FROM precious").fetchone()[0] == 42
 
 
@@ -47,5 +48,5 @@ def test_a_failed_build_leaves_the_old_database_as_it_was(tmp_path):
         raise RuntimeError("a step failed")
 
     with pytest.raises(RuntimeError):
-        _build(path, [("ok", lambda con: None), ("broken", broken)], progress=False, replace=True)
+        _build(path, [("ok", lambda con: None), ("broken", broken)], replace=True)
     assert duckdb.connect(str(path)).execute("SELECT answer FROM precious").fetchone()[0] == 42

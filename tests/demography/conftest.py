@@ -1,8 +1,21 @@
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+def _shared_data() -> Path:
+    """`shared/data` beside the checkout: the main repository sits one level below it, a worktree two."""
+    if os.environ.get("AIMAQ_SHARED_DATA"):
+        return Path(os.environ["AIMAQ_SHARED_DATA"])
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return here.parents[3] / "shared" / "data"
+
+
+SHARED = _shared_data()
 REFERENCE = SHARED / "reference" / "demography"
 
 

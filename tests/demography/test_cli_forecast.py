@@ -124,7 +124,7 @@ def test_lever_and_backtest_commands(db):
     assert lever["population"][0] > base and lever["lower80"].is_null().all()
     bad = cli(db, "run", "--lever", "Астана=20", check=False)
     assert bad.returncode == 4 and "REGION=+x%" in bad.stderr
-    b = cli(db, "backtest", "--draws", "200", "--format", "csv")
+    b = cli(db, "backtest", "--multiregional", "--draws", "200", "--format", "csv")
     f = _csv(b.stdout)
     assert f.height == 16 and "inside 80%" in b.stderr
     con = connect(db, read_only=True)

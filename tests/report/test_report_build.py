@@ -1,9 +1,12 @@
-"""The review built from a demo database: real PDF/DOCX/HTML files opened and checked."""
+"""The review built from a demo database in Russian, Kazakh and English: real PDF/DOCX/HTML files opened and
+checked (order and numbering of the seed, grammar, languages, glyphs, A4 and Word structure, LibreOffice)."""
 
 import csv
+import io
 import re
 import shutil
-from html.parser import HTMLParser
+import subprocess
+import zipfile
 from pathlib import Path
 
 import docx
@@ -11,17 +14,23 @@ import duckdb
 import pypdf
 import pytest
 import typer
+from fontTools.ttLib import TTFont
 from typer.testing import CliRunner
 
 from aimaq.errors import AimaqError
-from aimaq.report import build_document, build_report
-from aimaq.report.model import SYNTHETIC_LABEL, Paragraph
+from aimaq.i18n import use_language
+from aimaq.report.build import write_editions
+from aimaq.report.collect import collect
+from aimaq.report.model import Figure, Paragraph, Table
 from aimaq.report.numbers import NBSP
+from aimaq.report.render import PAGE
 
 REVIEW_DIR = Path(__file__).resolve().parents[2] / "src" / "aimaq" / "data" / "review"
-SECTION_TITLES = ["Административно-территориальные преобразования", "Рейтинг качества жизни в городах",
-                  "Проект «С Дипломом в село»", "Система региональных стандартов",
-                  "Прогноз демографической ситуации", "Несоответствия в исходных данных"]
+FONTS = Path(__file__).resolve().parents[2] / "src" / "aimaq" / "report" / "fonts"
+LANGS = ("ru", "kk", "en")
+KAZAKH = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+# the module builds a demo database and three editions once (about a minute on an idle machine)
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")
@@ -34,272 +43,360 @@ def demo_db(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def built(demo_db, tmp_path_factory):
-    out = tmp_path_factory.mktemp("review")
+def data(demo_db):
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        written = build_report(con, out)
+        return collect(con, 2024)
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def built(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("review")
+    written = write_editions(data, out, ["html", "pdf", "docx"], LANGS, processes=3)
     return out, written
 
 
-def _table2_published_2024():
-    """rank → score as published (the review CSV, not the database)."""
+@pytest.fixture(scope="module")
+def docs(data):
+    from aimaq.report.compose import compose
+
+    out = {}
+    for lang in LANGS:
+        with use_language(lang):
+            out[lang] = compose(data)
+    return out
+
+
+def _pdf_text(path: Path) -> str:
+    reader = pypdf.PdfReader(path)
+    return re.sub(r"[ \t\u00a0]+", " ", "\n".join(p.extract_text() for p in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def texts(built):
+    out, _ = built
+    return {lang: _pdf_text(out / lang / "review.pdf") for lang in LANGS}
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _split(text: str, first: str, appendix: str, authors: str) -> tuple[str, str, str]:
+    """front matter (title, contents, authors), body, appendix of a PDF's flattened text."""
+    flat = _flat(text)
+    start = flat.index(first, flat.index(authors))  # the body starts after the authors' list
+    end = flat.rindex(appendix)  # the contents list the appendix too: its heading is the last occurrence
+    return flat[:start], flat[start:end], flat[end:]
+
+
+# --- part 1: every section, table and figure in the seed's order and numbering -------------------------------
+
+
+def test_sections_in_seed_order(texts):
+    front, body, appendix = _split(texts["ru"], "Введение", "Приложение. Источники", "Авторы")
+    body += appendix
+    headings = ["Глава 1. Анализ реализации государственной политики", "1.1. Развитие агломераций",
+                "1.2. Административно-территориальные преобразования", "1.3. Рейтинг качества жизни",
+                "1.4. Развитие моногородов", "1.5. Развитие сельских и приграничных территорий",
+                "1.6. Проект «Ауыл – Ел бесігі»", "1.7. Проект «С Дипломом в село»",
+                "1.8. Система региональных стандартов", "Глава 2. Краткосрочные и долгосрочные прогнозы",
+                "2.1. Прогноз демографической ситуации", "2.2. Развитие агломераций", "2.3. Развитие моногородов",
+                "2.4. Развитие сельских и приграничных территорий", "Выводы и рекомендации", "Приложение."]
+    positions = [body.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert "АО «Институт экономических исследований»" in front and "Астана, 2024" in front
+    assert "Содержание" in front and "Введение" in front and "Авторы" in front
+
+
+def test_tables_and_figures_numbered_in_reading_order_as_in_the_seed(docs):
+    doc = docs["ru"]
+    body = [b for s in doc.sections if not s.appendix for b in s.blocks]
+    tables = [b for b in body if isinstance(b, Table)]
+    figures = [b for b in body if isinstance(b, Figure)]
+    assert [t.number for t in tables] == [str(i) for i in range(1, len(tables) + 1)]
+    assert [f.number for f in figures] == [str(i) for i in range(1, len(figures) + 1)]
+    seed_tables = ["Косшы", "Сравнение результатов рейтингов", "Карта городских рисков", "в разрезе сфер",
+                   "в разрезе регионов"]
+    for i, words in enumerate(seed_tables):
+        assert words in tables[i].caption, (i + 1, tables[i].caption)
+    seed_figures = ["ВРП", "Доходная часть бюджетов", "Рейтинг городов", "«Ауыл – Ел бесігі»", "подъёмное пособие",
+                    "Обеспеченность", "по типу местности"]
+    assert len(figures) == 7
+    for i, words in enumerate(seed_figures):
+        assert words in figures[i].caption, (i + 1, figures[i].caption)
+    appendix = [b for s in doc.sections if s.appendix for b in s.blocks if isinstance(b, Table)]
+    assert [t.number for t in appendix] == [f"П.{i}" for i in range(1, len(appendix) + 1)]
+
+
+def test_figures_one_palette_legend_outside_and_no_line_across_periods(docs, built):
+    out, _ = built
+    doc = docs["ru"]
+    auyl = next(f for f in doc.figures() if "Ауыл" in f.caption)
+    assert auyl.kind == "paired_bars"  # two panels of bars: a five-year total is never joined to a one-year plan
+    srs = next(f for f in doc.figures() if f.kind == "grouped_bars" and f.data.get("horizontal"))
+    assert srs.synthetic
+    for lang in LANGS:
+        pngs = sorted((out / lang / "figures").glob("*.png"))
+        assert len(pngs) == 7
+
+
+def test_figure_legend_never_over_bars(tmp_path):
+    """The legend of the horizontal grouped bars (the old Figure 7) lies outside the axes."""
+    from aimaq.report.figures import _grouped, _setup
+
+    plt = _setup()
+    fig = Figure("t", "t", "grouped_bars", {"categories": [f"r{i}" for i in range(20)],
+                                           "series": {"a": list(range(50, 70)), "b": list(range(51, 71))},
+                                           "ylabel": "%", "horizontal": True}, source="s")
+    f = _grouped(plt, fig)
+    f.canvas.draw()
+    ax = f.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    axes_box = ax.get_window_extent()
+    assert legend.y1 <= axes_box.y0 + 1  # entirely below the plotting area
+    plt.close(f)
+
+
+def test_missing_year_is_said(data):
+    from aimaq.report.compose import compose
+
+    partial = data.__class__(**{**data.__dict__, "rating": {k: v for k, v in data.rating.items() if k != 2022}})
+    with use_language("ru"):
+        doc = compose(partial)
+    notes = [b.text for s in doc.sections for b in s.blocks if isinstance(b, Paragraph)]
+    assert "Данные о рейтинге качества жизни за 2022 в базе отсутствуют." in notes
+    table2 = next(t for t in doc.tables() if t.number == "2")
+    assert table2.columns == ["№", "Город", "2024", "2023"]
+
+
+# --- part 2: prose an analyst would sign ----------------------------------------------------------------------
+
+
+def test_russian_prose(texts, docs):
+    flat = _flat(texts["ru"])
+    _front, body, _appendix = _split(texts["ru"], "Введение", "Приложение. Источники", "Авторы")
+    assert "Лидерами рейтинга в 2024 году стали города Туркестан, Астана, Костанай, Конаев и Атырау" in body
+    assert "Область Жетісу" not in body and "Область Ұлытау" not in body  # lower-case mid-sentence
+    assert "в области Жетісу" in body or "в области Ұлытау" in body
+    assert "в Костанайской области" in body and "в г. Астане" in body  # cases from pymorphy3
+    assert "Туркестанскую область" in body  # accusative after «в» (direction)
+    assert "В перечень 2023 года входят 20 моногородов" in body and "выбыли 7 городов" in body  # plurals
+    assert not re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", body)  # no exact dates where the seed gives a year
+    for audit in ("⚑", r"\bфлаг", r"\bпротив\b", r"\bобзор", r"\bв тексте\b"):
+        assert not re.search(audit, body), audit
+    assert "44 939" in flat.replace(NBSP, " ")
+
+
+def test_analyst_texts_are_files_per_language(tmp_path, data, monkeypatch):
+    from aimaq.report import texts as texts_mod
+    from aimaq.report.compose import compose
+
+    base = texts_mod.TEXTS / "2024"
+    names = {lang: sorted(p.name for p in (base / lang).glob("*.md")) for lang in LANGS}
+    assert names["ru"] == names["kk"] == names["en"] and "recommendations.md" in names["ru"]
+    copy = tmp_path / "texts"
+    shutil.copytree(texts_mod.TEXTS, copy)
+    (copy / "2024" / "ru" / "2.2.md").write_text("Новый абзац аналитиков о городах.\n", encoding="utf-8")
+    monkeypatch.setattr(texts_mod, "TEXTS", copy)
+    with use_language("ru"):
+        doc = compose(data)
+    s22 = next(s for s in doc.sections if s.number == "2.2")
+    assert s22.blocks[0].text == "Новый абзац аналитиков о городах."
+
+
+def test_table2_from_the_published_scores(built):
+    out, _ = built
     rows = list(csv.DictReader(open(REVIEW_DIR / "table2_qol.csv", encoding="utf-8")))
     score = {r["territory"]: r["value"] for r in rows
              if r["indicator"] == "qol_score" and r["period"] == "2024" and r["breakdown"] == ""}
     rank = {int(float(r["value"])): r["territory"] for r in rows
             if r["indicator"] == "qol_rank" and r["period"] == "2024" and r["breakdown"] == ""}
-    return {k: float(score[t]) for k, t in rank.items()}
+    d = docx.Document(out / "ru" / "review.docx")
+    t2 = next(t for t in d.tables if t.rows[0].cells[1].text == "Город")
+    body = [[c.text for c in r.cells] for r in t2.rows[1:]]
+    assert len(body) == 27
+    for r in body[:-1]:
+        assert float(r[2].replace(",", ".")) == pytest.approx(float(score[rank[int(r[0])]]))
+    assert body[-1][2:] == ["5,56", "4,61", "4,75"]
 
 
-def test_outputs_exist(built):
-    out, written = built
-    assert set(written) == {"figures", "html", "pdf", "docx"}
-    assert (out / "review.html").stat().st_size > 10_000
-    assert len(list((out / "figures").glob("*.png"))) == 7  # + heat-network wear (1.4) and Auyl (Figure 4)
-    assert (out / "fonts" / "DejaVuSerif.ttf").exists() and (out / "fonts" / "LICENSE.txt").exists()
+# --- part 3: Kazakh and English editions ----------------------------------------------------------------------
 
 
-def test_pdf_text(built):
-    out, _ = built
-    reader = pypdf.PdfReader(out / "review.pdf")
-    assert len(reader.pages) >= 10
-    text = "\n".join(p.extract_text() for p in reader.pages)
-    assert "Туркестан" in text
-    assert "5,56" in text
-    assert "Ұлытау" in text and "Жетісу" in text  # Kazakh letters extracted as written
-    for title in SECTION_TITLES:
-        assert title in re.sub(r"\s+", " ", text), title
-    assert "Лидерами рейтинга в 2024 году стали города Туркестан, Астана, Костанай, Конаев и Атырау" \
-        in re.sub(r"\s+", " ", text)
-    assert f"44{NBSP}939" in text or "44 939" in text  # Table 5 grand total
-    # every font in the PDF is a vendored DejaVu face (embedded subset), none from the system
-    fonts = set()
+def test_editions_in_their_language(texts, docs):
+    kk, en = _flat(texts["kk"]), _flat(texts["en"])
+    en_body = _split(texts["en"], "Introduction", "Appendix. Sources", "Authors")[1]
+    assert "Өңірлік прогресс" in kk and "1-тарау." in kk and "Кесте 1" in kk and "Сурет 1" in kk
+    assert "Ұлытау облысы" in kk and "Түркістан облысы" in kk  # Kazakh names from the registry
+    assert "Regional progress" in en and "Chapter 1." in en and "Table 1" in en and "Figure 1" in en
+    assert "Ulytau Region" in en and "44,939" in en and "5.56" in en
+    assert "Казахстан" not in en_body and "Таблица" not in kk and "Источник" not in kk
+    same_in_both = {"Код", "Спорт", "Индекс (0–100)"}  # Kazakh words spelt as the Russian ones
+    ru_tables = docs["ru"].tables()
+    for lang in ("kk", "en"):
+        for t, ru in zip(docs[lang].tables(), ru_tables):
+            for col, ru_col in zip(t.columns, ru.columns):
+                if re.search(r"[А-Яа-яЁё]", ru_col) and ru_col not in same_in_both:
+                    assert col != ru_col, (lang, t.caption, col)
+                if lang == "en":
+                    assert not re.search(r"[А-Яа-яЁё]", col), (t.caption, col)
+    # English body text carries no Cyrillic apart from names in Kazakh script quoted as written
+    generated = [b.text for s in docs["en"].sections for b in s.blocks if isinstance(b, Paragraph)]
+    cyr = [t for t in generated if re.search(r"[А-Яа-яЁё]{3,}", t)]
+    assert not cyr, cyr[:3]
+
+
+def _embedded_cmaps(path: Path) -> tuple[set[int], set[str]]:
+    reader = pypdf.PdfReader(path)
+    codes: set[int] = set()
+    names: set[str] = set()
     for page in reader.pages:
-        for f in page["/Resources"].get("/Font", {}).values():
-            fonts.add(str(f.get_object()["/BaseFont"]))
-    assert fonts and all("DejaVu" in f for f in fonts), fonts
+        fonts = (page.get("/Resources") or {}).get("/Font")
+        if not fonts:
+            continue
+        for ref in fonts.get_object().values():
+            font = ref.get_object()
+            names.add(str(font["/BaseFont"]))
+            desc = font.get("/FontDescriptor")
+            if desc is None and "/DescendantFonts" in font:
+                desc = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            ff = desc.get_object().get("/FontFile2")
+            tt = TTFont(io.BytesIO(ff.get_object().get_data()))
+            codes |= {c for c, g in tt.getBestCmap().items() if g != ".notdef"}
+    return codes, names
 
 
-def test_docx_table2(built):
+def test_every_character_has_a_glyph_in_the_pdf_fonts(built, texts):
     out, _ = built
-    d = docx.Document(out / "review.docx")
-    tables = [t for t in d.tables if [c.text for c in t.rows[0].cells][:2] == ["№", "Город"]]
-    assert len(tables) == 1
-    t = tables[0]
-    header = [c.text for c in t.rows[0].cells]
-    assert header == ["№", "Город", "2024 г.", "2023 г.", "2022 г."]
-    body = [[c.text for c in r.cells] for r in t.rows[1:]]
-    cities, mean = body[:-1], body[-1]
-    assert len(cities) == 26
-    published = _table2_published_2024()
-    for row in cities:
-        assert row[2] == f"{published[int(row[0])]:.2f}".replace(".", ","), row
-    assert cities[0][1] == "Туркестан" and cities[0][2:] == ["6,43", "5,19", "5,39"]
-    assert [r[4] for r in cities if r[1] == "Конаев"] == ["н/д"]
-    assert mean[1:] == ["Средний балл", "5,56", "4,61", "4,75"]
-    # the DOCX uses the vendored font names
-    assert d.styles["Normal"].font.name == "DejaVu Serif"
-    text = "\n".join(p.text for p in d.paragraphs)
-    assert "Ұлытау" in text and SYNTHETIC_LABEL in text
+    for lang in LANGS:
+        codes, names = _embedded_cmaps(out / lang / "review.pdf")
+        assert all("DejaVu" in n for n in names), names
+        missing = {ch for ch in texts[lang] if not ch.isspace() and ord(ch) not in codes}
+        assert not missing, (lang, sorted(missing))
+    assert set("әғқңөұүі") <= set(texts["kk"])
 
 
-class _Images(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.src = []
+def test_model_text_is_covered_by_the_vendored_fonts(docs):
+    """Every character the model holds (also in figures' labels) has a glyph in DejaVu Sans and Serif."""
+    serif = set(TTFont(FONTS / "DejaVuSerif.ttf").getBestCmap())
+    sans = set(TTFont(FONTS / "DejaVuSans.ttf").getBestCmap())
+    for lang, doc in docs.items():
+        chars = set()
+        for s in doc.sections:
+            chars |= set(s.title)
+            for b in s.blocks:
+                if isinstance(b, Paragraph):
+                    chars |= set(b.text)
+                elif isinstance(b, Table):
+                    chars |= set(b.caption) | {ch for row in [b.columns, *b.rows] for c in row for ch in c}
+                else:
+                    chars |= set(b.caption) | set(str(b.data))
+        missing = {c for c in chars if not c.isspace() and (ord(c) not in serif or ord(c) not in sans)}
+        assert not missing, (lang, missing)
 
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.src.append(dict(attrs)["src"])
+
+# --- part 4: documents a ministry can file --------------------------------------------------------------------
 
 
-def test_html_figures_on_disk_and_fonts(built):
+def test_pdf_and_docx_a4_same_margins_language_styles_toc(built):
     out, _ = built
-    html = (out / "review.html").read_text(encoding="utf-8")
-    parser = _Images()
-    parser.feed(html)
-    assert len(parser.src) == 7
-    for src in parser.src:
-        assert (out / src).is_file(), src
-    assert '@font-face { font-family: "DejaVu Serif"; src: url("fonts/DejaVuSerif.ttf")' in html
-    assert "Рейтинг городов по качеству жизни в 2024 году" in html
+    mm = 72 / 25.4
+    for lang, code in (("ru", "ru-RU"), ("kk", "kk-KZ"), ("en", "en-US")):
+        page = pypdf.PdfReader(out / lang / "review.pdf").pages[1]
+        assert float(page.mediabox.width) == pytest.approx(210 * mm, abs=1)
+        assert float(page.mediabox.height) == pytest.approx(297 * mm, abs=1)
+        html = (out / lang / "review.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in html
+        assert f"margin: {PAGE['top']}mm {PAGE['right']}mm {PAGE['bottom']}mm {PAGE['left']}mm" in html
+        d = docx.Document(out / lang / "review.docx")
+        sec = d.sections[0]
+        assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+        assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == \
+            [PAGE["top"], PAGE["bottom"], PAGE["left"], PAGE["right"]]
+        text_width = sec.page_width - sec.left_margin - sec.right_margin
+        xml = zipfile.ZipFile(out / lang / "review.docx").read("word/document.xml").decode()
+        styles = zipfile.ZipFile(out / lang / "review.docx").read("word/styles.xml").decode()
+        assert f'w:val="{code}"' in styles
+        assert "TOC \\o" in xml  # a table-of-contents field
+        used = {p.style.name for p in d.paragraphs}
+        assert {"Heading 1", "Heading 2", "Caption", "List Bullet"} <= used
+        assert all(s.width <= text_width for s in d.inline_shapes) and len(d.inline_shapes) == 7
+        for t in d.tables:  # header rows repeat on every page
+            assert t.rows[0]._tr.trPr is not None and "tblHeader" in t.rows[0]._tr.trPr.xml
+        footer = d.sections[0].footer._element.xml
+        assert "PAGE" in footer
+        props = d.core_properties
+        assert props.author != "python-docx" and ("Институт" in props.author or "институты" in props.author
+                                                  or "Institute" in props.author)
 
 
-def test_every_table_and_figure_names_its_source(demo_db):
-    con = duckdb.connect(str(demo_db), read_only=True)
-    try:
-        doc = build_document(con)
-    finally:
-        con.close()
-    blocks = doc.tables() + doc.figures()
-    assert len(doc.tables()) >= 9
-    for b in blocks:
-        assert b.source, b.caption
-    synthetic = {b.number for b in blocks if b.synthetic}
-    # the risk map (synthetic survey), villages, computed coverage and its figure are synthetic; Table 2 is not
-    assert {"3", "1.6", "6", "7", "1.4.5"} <= synthetic
-    assert not {"1", "1.4.3", "1.5.1", "2.4", "1.7.2", "1.6.2"} & synthetic
-    assert "2" not in synthetic and "4" not in synthetic and "5" not in synthetic
-    from aimaq.report.render import html_text
-
-    html = html_text(doc)
-    marked = html.count(f'<span class="synthetic">({SYNTHETIC_LABEL})</span>')
-    assert marked == len([b for b in blocks if b.synthetic])  # each synthetic caption says so
-    # the Shymkent jump is flagged in the coverage table and explained
-    t6 = next(t for t in doc.tables() if t.number == "6")
-    shym = next(r for r in t6.rows if "Шымкент" in r[0])
-    assert shym[1:4] == ["58,9", "87,8", "+28,9"] and shym[-1].startswith("⚑")
-    notes = [p.text for s in doc.sections for p in s.blocks if isinstance(p, Paragraph) and p.style == "note"]
-    assert any("Шымкент" in n and "+28,9 п.п." in n for n in notes)
-    # the annex lists the review's 40 flagged rows with their place in the review
-    annex = next(t for t in doc.tables() if t.number == "П.1")
-    review_rows = [r for r in annex.rows if "Региональный прогресс" in r[-1]]
-    assert len(review_rows) == 40
-    assert any("Таблица 2" in r[-1] and "tie" in r[4] for r in review_rows)
-    assert annex.rows[:40] == review_rows  # the review's own flags first
+def test_appendix_in_the_edition_language_without_raw_codes(texts, docs):
+    for lang in LANGS:
+        assert "urbanisation_pct" not in texts[lang] and "srs_coverage_pct" not in texts[lang]
+        appendix = next(s for s in docs[lang].sections if s.appendix)
+        tables = [b for b in appendix.blocks if isinstance(b, Table)]
+        assert len(tables) >= 5
+        flags = next(t for t in tables if len(t.columns) == 6 and len(t.rows) > 30)
+        assert any("Уровень урбанизации" in r[1] or "Урбандалу" in r[1] or "Urbanisation" in r[1] for r in flags.rows)
+    assert "Қосымша." in texts["kk"] and "Appendix." in texts["en"]
 
 
-def test_sentences_follow_the_data(demo_db, tmp_path):
-    """Change a published score in a copy of the database: the leaders and mean sentences change with it."""
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_db, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        satpaev = con.execute("SELECT kato FROM territory WHERE name_ru = 'Сатпаев' AND valid_to IS NULL").fetchone()[0]
-        con.execute("UPDATE observation SET value = 9.0 WHERE kato = ? AND indicator = 'qol_score' AND period = '2024'",
-                    [satpaev])
-        # the published № would keep Сатпаев 26th: without it, ranks follow the scores
-        con.execute("DELETE FROM observation WHERE indicator = 'qol_rank' AND period = '2024'")
-        doc = build_document(con)
-    finally:
-        con.close()
-    text = " ".join(b.text for s in doc.sections for b in s.blocks if isinstance(b, Paragraph))
-    assert "Лидерами рейтинга в 2024 году стали города Сатпаев, Туркестан, Астана, Костанай и Конаев." in text
-    # (5.5646… × 26 − 5.02 + 9) / 26 = 5.7177
-    assert "Средний балл по городам вырос с 4,61 до 5,72" in text
-    t2 = next(t for t in doc.tables() if t.number == "2")
-    assert t2.rows[0][:3] == ["1", "Сатпаев", "9,00"]
+def test_synthetic_marked_in_every_edition(docs):
+    for lang, doc in docs.items():
+        label = {"ru": "синтетические данные", "kk": "синтетикалық деректер", "en": "synthetic data"}[lang]
+        marked = [b for b in doc.tables() + doc.figures() if b.synthetic]
+        assert len(marked) >= 4
+        for b in marked:
+            assert label in b.source or b.synthetic  # source_line appends the label
+        words = " ".join(b.text for s in doc.sections for b in s.blocks if isinstance(b, Paragraph))
+        assert label in words or "synthetic" in words or "синтетик" in words
 
 
-def test_cli_register_builds_selected_formats(demo_db, tmp_path):
-    import aimaq.settings
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) not installed")
+def test_libreoffice_converts_each_docx(built, tmp_path):
+    out, _ = built
+    files = []
+    for lang in LANGS:
+        target = tmp_path / f"review_{lang}.docx"
+        shutil.copyfile(out / lang / "review.docx", target)
+        files.append(str(target))
+    profile = tmp_path / "lo-profile"
+    result = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                             "--outdir", str(tmp_path), *files], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for lang in LANGS:
+        pdf = tmp_path / f"review_{lang}.pdf"
+        assert pdf.exists(), result.stdout + result.stderr
+        reader = pypdf.PdfReader(pdf)
+        assert len(reader.pages) >= 15
+        assert float(reader.pages[0].mediabox.width) == pytest.approx(595.3, abs=1)
 
-    saved = aimaq.settings._current
-    aimaq.settings.configure(demo_db)
-    try:
-        _cli(tmp_path)
-    finally:
-        aimaq.settings._current = saved
+
+# --- part 3: the command ---------------------------------------------------------------------------------------
 
 
-def _cli(tmp_path):
+def test_cli_lang_and_errors(demo_db, tmp_path, monkeypatch):
     from aimaq.cli.report import register
 
+    monkeypatch.setenv("AIMAQ_DB", str(demo_db))
     app = typer.Typer()
     register(app)
-    result = CliRunner().invoke(app, ["report", "build", "--out", str(tmp_path / "o"), "--format-doc", "html",
-                                      "-f", "csv"])
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "build", "--out", str(tmp_path / "kk"), "--lang", "kk",
+                                 "--format-doc", "html"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "output,path,files_or_bytes"
-    assert (tmp_path / "o" / "review.html").exists() and not (tmp_path / "o" / "review.pdf").exists()
-    bad = CliRunner().invoke(app, ["report", "build", "--out", str(tmp_path / "x"), "--format-doc", "odt"])
-    assert bad.exit_code != 0 and isinstance(bad.exception, AimaqError)
-    assert not (tmp_path / "x").exists()
+    html = (tmp_path / "kk" / "review.html").read_text(encoding="utf-8")
+    assert '<html lang="kk">' in html and "Өңірлік прогресс" in html
+    assert not (tmp_path / "kk" / "review.pdf").exists()
+    bad = runner.invoke(app, ["report", "build", "--out", str(tmp_path / "x"), "--format-doc", "odt"])
+    assert bad.exit_code != 0 and not (tmp_path / "x").exists()
+    bad = runner.invoke(app, ["report", "build", "--out", str(tmp_path / "y"), "--lang", "de"])
+    assert bad.exit_code != 0 and not (tmp_path / "y").exists()
+    with pytest.raises(AimaqError):
+        from aimaq.report.build import check_formats
 
-
-# --- sections added with the monotown and programme jobs ------------------------------------------------------
-
-
-def _docx_table(d, first_header: list[str]):
-    hits = [t for t in d.tables if [c.text for c in t.rows[0].cells][:len(first_header)] == first_header]
-    assert len(hits) == 1, first_header
-    return [[c.text for c in r.cells] for r in hits[0].rows]
-
-
-def _pdf_text(out) -> str:
-    reader = pypdf.PdfReader(out / "review.pdf")
-    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages).replace(NBSP, " "))
-
-
-def test_pdf_monotowns_and_conclusions(built):
-    out, _ = built
-    text = _pdf_text(out)
-    assert "Развитие моногородов" in text and "Курчатов" in text
-    # Table 1.4.3: the review's published heat-network wear, highest first, and the published mean 59
-    assert re.search(r"Экибастуз 91 Степногорск 80,7", text)
-    assert re.search(r"Средний износ по моногородам 59", text)
-    assert "В перечень моногородов 2023 года входят 20 городов: добывающая промышленность — 15; " \
-           "обрабатывающая промышленность — 4; научно-промышленный центр — 1." in text
-    assert "выбыли 7 городов: Аркалык, Жанатас, Жезказган, Каратау, Сарань, Серебрянск и Текели" in text
-    # the anchor projects: sectors sum to 55, the review says 45
-    assert "Сумма по отраслям (12 + 11 + 11 + 7 + 6 + 8 = 55) не совпадает с итогом" in text
-    assert re.search(r"Сумма по отраслям 55 Итого по обзору 45 ⚑", text)
-    # conclusions are built from the database
-    assert "Обеспеченность по Системе региональных стандартов выросла с 62,5% в 2022 году до 64,7% в 2023 году " \
-           "(+2,2 п.п.)" in text
-    assert "Средний балл рейтинга качества жизни в городах вырос с 4,61 до 5,56 (+21%)" in text
-    assert re.search(r"21,\d\d млн чел\. против 21,50 млн в обзоре", text)
-    # Table 8 reasons: decimal commas and a typographic minus, no English decimal points
-    assert "естественный прирост +14,4%, внутренняя миграция −1,2%" in text
-    assert "+14.4%" not in text and "75.09" not in text and "75,09" in text
-
-
-def test_docx_kosshy_kpis_targets(built):
-    out, _ = built
-    d = docx.Document(out / "review.docx")
-    t1 = _docx_table(d, ["Показатели", "2021 год", "2022 год", "2023 год"])
-    assert t1[1] == ["Численность населения (тыс. чел.)", "49,4", "52,2", "55,8"]
-    assert t1[2][1:] == [f"8{NBSP}819,5", f"9{NBSP}117,6", f"11{NBSP}911,3"]
-    assert t1[4][1:] == [f"20{NBSP}850", f"31{NBSP}717", f"45{NBSP}661"]
-    assert len(t1) == 7  # the six rows of the review's Table 1
-    kpi = _docx_table(d, ["Показатель", "План 2023", "Факт 2023"])
-    assert kpi[0][3:] == ["Отклонение, п.п.", "Итог", "Цель 2025", "Цель 2026", "Цель 2027"]
-    water = next(r for r in kpi if "водоснабжения" in r[0])
-    assert water[1:] == ["95,1", "96,5", "+1,4", "✓ достигнут", "–", "–", "100"]
-    internet = next(r for r in kpi if "Интернет" in r[0])
-    assert internet[1:] == ["92,7", "93,2", "+0,5", "✓ достигнут", "94,7", "96", "97"]
-    roads = next(r for r in kpi if "дорог" in r[0])
-    assert roads[1:3] == ["86", "87"] and roads[-3:] == ["88", "90", "95"]
-    tg = _docx_table(d, ["Показатель", "Ед. изм.", "Программа"])
-    by = {r[0]: r[3:] for r in tg[1:]}
-    assert by["Доля сельского населения с доходами ниже прожиточного минимума"] == ["6,3", "6", "5,8"]
-    assert by["Уровень безработицы"] == ["4,5", "4,3", "4,2"]
-    assert by["Рост инвестиций в основной капитал приграничных районов"] == ["59", "70", "80"]
-    assert by["Численность населения приграничных территорий"] == ["–", "–", "4"]
-    # Diploma shares: recomputed beside published, only health differs (mixed bases)
-    sh = _docx_table(d, ["Сфера", "Человек", "Доля (пересчёт), %"])
-    health = next(r for r in sh if r[0] == "Здравоохранение")
-    assert health[1:] == [f"9{NBSP}779", "21,8", "21,7", "−0,1", "⚑"]
-    assert [r for r in sh[1:-1] if r[-1]] == [health]
-    assert sh[-1][:3] == ["Итого", f"44{NBSP}939", "100,0"]
-    # Auyl: spheres, the recomputed total and the financing
-    au = _docx_table(d, ["Сфера", "2019–2023", "2024 (план)"])
-    assert au[-3:] == [["Всего проектов", f"5{NBSP}414", f"1{NBSP}400"], ["Финансирование, млрд тенге", "563,2", "178,9"],
-                       ["Охват СНП", f"1{NBSP}800", "500"]]
-    # monotown classification is labelled synthetic, 20 towns
-    cls = _docx_table(d, ["Место", "Город", "Специализация"])
-    assert len(cls) == 21 and {r[4] for r in cls[1:]} <= {"высокий", "средний", "низкий"}
-    caps = [p.text for p in d.paragraphs if p.text.startswith("Таблица 1.4.5")]
-    assert caps and SYNTHETIC_LABEL in caps[0]
-
-
-def test_monotown_wear_follows_the_data(demo_db, tmp_path):
-    """A changed published wear value moves the town in Table 1.4.3 and the sentence."""
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_db, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        ridder = con.execute("SELECT kato FROM monotown WHERE name_ru = 'Риддер'").fetchone()[0]
-        n = con.execute("UPDATE observation SET value = 95.5 WHERE kato = ? AND indicator = 'network_wear_pct' "
-                        "AND period = '2024'", [ridder]).fetchone()[0]
-        assert n == 1
-        doc = build_document(con)
-    finally:
-        con.close()
-    t = next(t for t in doc.tables() if t.number == "1.4.3")
-    assert t.rows[0] == ["Риддер", "95,5"] and t.rows[1] == ["Экибастуз", "91"]
-    text = " ".join(b.text for s in doc.sections for b in s.blocks if isinstance(b, Paragraph))
-    assert "Наиболее изношены тепловые сети в городах Риддер (95,5%), Экибастуз (91%) и Степногорск (80,7%)." in text
+        check_formats(["odt"])

@@ -174,7 +174,7 @@ def test_cli_import_roads(db):
     con.close()
     good = tmp / "good.csv"
     good.write_text(f"from_kato,to_kato,km\n{A},{B},3\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["--db", path, "standards", "import-roads", str(good), "--dry-run"])
+    res = CliRunner().invoke(app, ["--lang", "en", "--db", path, "standards", "import-roads", str(good), "--dry-run"])
     assert res.exit_code == 0, res.output
     assert "1 road edges between 2 settlements" in res.output and "dry run" in res.output
     bad = tmp / "bad.csv"

@@ -84,6 +84,10 @@ def test_gaps_and_plan(con):
     plan = service.plan_budget(con, 2e9, 2023)
     s = {r["method"]: r for r in plan.summary.to_dicts()}
     assert s["ilp"]["cost_mln"] <= 2000 + 1e-6 and s["ilp"]["gain"] >= s["greedy"]["gain"] - 1e-9
+    # the exact plan proves itself: status, gap and the bound it is measured against
+    assert s["ilp"]["status"] == "Optimal" and s["ilp"]["mip_gap"] <= 1e-5
+    assert s["ilp"]["gain"] <= s["ilp"]["bound"] <= s["ilp"]["gain"] * (1 + 1e-5) + 1e-12
+    assert s["greedy"]["bound"] is None
     assert con.execute("SELECT count(*) FROM srs_plan_project WHERE run_id = ?", [plan.run_id]).fetchone()[0] > 0
 
 

@@ -48,7 +48,7 @@ def test_unknown_name_suggests_nearest(index):
     with pytest.raises(UnknownNameError) as err:
         index.resolve("Карагандинская губерния")
     assert "Карагандинская" in " ".join(err.value.suggestions)
-    assert "nearest known" in str(err.value)
+    assert "похожие известные" in str(err.value)  # Russian by default
     with pytest.raises(UnknownNameError) as err:
         index.resolve("Атлантида")
     assert err.value.suggestions  # always some nearest names

@@ -39,7 +39,7 @@ def test_resolve_prints_the_territory_and_kazakh_letters_survive(db_path):
     (row,) = rows(run.stdout)
     assert row["kato"] == "630000000" and row["level"] == "region"
     run = aimaq(db_path, "territory", "resolve", "Алатау", "--format", "csv")
-    assert run.returncode == 3 and "ambiguous" in run.stderr and run.stdout == ""
+    assert run.returncode == 3 and "неоднозначное название" in run.stderr and run.stdout == ""
 
 
 def test_list_regions_of_a_year_and_events(db_path):
@@ -59,7 +59,7 @@ def test_series_on_older_boundaries_sums_new_regions_and_says_what_it_cannot(db_
     assert float(east["value"]) == 730172 + 610189  # 1 Jan 2023 release (revision 2): East Kazakhstan + Abai
     assert "sum of" in east["how"]
     assert table[("610000000", "2010")]["how"].startswith("cannot")  # South Kazakhstan cannot be split
-    assert "cannot be shown" in run.stderr
+    assert "нельзя показать в границах 2021 года" in run.stderr
 
 
 def test_flags_lists_kept_but_flagged_figures(db_path):
@@ -75,4 +75,4 @@ def test_unexpected_errors_are_one_line_with_a_debug_switch(db_path, tmp_path):
     broken = tmp_path / "broken.duckdb"
     broken.write_bytes(b"this is not a database")
     run = aimaq(str(broken), "info")
-    assert run.returncode != 0 and run.stderr.startswith("error:") and "Traceback" not in run.stderr
+    assert run.returncode != 0 and run.stderr.startswith("Ошибка:") and "Traceback" not in run.stderr

@@ -74,7 +74,8 @@ def test_series_on_boundaries(client):
     assert body["boundaries"] == 2019 and body["notes"]
     katos = {r["kato"] for r in body["rows"]}
     assert "100000000" not in katos                       # Абайская область did not exist in 2019
-    assert client.get("/api/series/no_such_indicator").status_code == 422
+    unknown = client.get("/api/series/no_such_indicator")  # an unknown name, as for territories: 404 with the nearest
+    assert unknown.status_code == 404 and unknown.json()["kind"] == "indicator"
 
 
 def test_gaps_with_nearest_place(client, demo_db):
@@ -82,7 +83,7 @@ def test_gaps_with_nearest_place(client, demo_db):
     from aimaq.store.db import connect
 
     body = client.get("/api/standards/gaps/101001001", params={"year": 2023}).json()
-    con = connect(demo_db, read_only=True)
+    con = connect(demo_db)  # the app holds the file in this process: the same configuration shares it
     expected = gaps(con, "101001001", 2023)
     con.close()
     assert body["synthetic"] is True and body["count"] == expected.height > 0
@@ -158,7 +159,7 @@ def test_openapi_lists_the_endpoints(client):
 
 
 def test_page_and_vendored_leaflet(client):
-    page = client.get("/")
+    page = client.get("/map")
     assert page.status_code == 200 and "Цифровая карта села" in page.text
     assert "http://" not in page.text and "https://" not in page.text   # nothing is fetched from the internet
     js = client.get("/static/vendor/leaflet/leaflet.js")

@@ -1,4 +1,6 @@
-"""The digital village map in a real browser: Debian chromium driven by Playwright (never `playwright install`)."""
+"""Every page in a real browser: Debian chromium driven by Playwright (never `playwright install`). Each page renders
+with its data, logs no console error and requests nothing outside localhost; screenshots at 1366×768 and 390×844
+are kept in tests/artifacts/ (ignored by git) to look at. Timings are measured in benchmarks/bench_pages.py."""
 
 import os
 import socket
@@ -11,6 +13,9 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
@@ -19,68 +24,219 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db):
+def start_server(db_path):
+    """uvicorn on a free loopback port in a thread; returns (base URL, stop function)."""
     import uvicorn
 
     from aimaq.web import create_app
 
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(demo_db), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(db_path), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    for _ in range(200):
+    for _ in range(400):
         if srv.started:
             break
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+
+    def stop():
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{port}", stop
 
 
-def test_map_region_markers_and_panel(server, tmp_path):
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    base, stop = start_server(demo_db)
+    yield base
+    stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
-
-    requests_outside = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with its console errors, uncaught exceptions and requests that leave the server."""
+
+    def __init__(self, browser, server, viewport):
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.errors, self.outside = [], []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:"))
+                     else self.outside.append(r.url))
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=False)
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+        return path
+
+    def close(self):
+        self.context.close()
+        assert not self.errors, self.errors
+        assert not self.outside, self.outside          # nothing leaves localhost
+
+
+PAGES = {  # path → (what to wait for, texts the page must show)
+    "dashboard": ("/", "body[data-map-ready]", ["5,56", "64,7", "Туркестан", "нет данных"]),
+    "region": ("/region/100000000", "body[data-charts-ready]", ["Абайская область", "Семей", "Сёла по районам"]),
+    "settlement": ("/settlement/101001001", "#settlement-facts", ["Байжол", "78,4", "Сарытомар"]),
+    "monotown": ("/monotown/353200001", "#table-registry", ["Абай", "Реестр"]),
+    "programmes": ("/programmes", "#table-kpi", ["92,7", "С дипломом"]),
+    "docs": ("/docs", ".opblock", ["Aimaq"]),
+    "redoc": ("/redoc", "[data-section-id]", ["Aimaq"]),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_with_its_data(browser, server, name):
+    path, ready, texts = PAGES[name]
+    for label, viewport in (("1366x768", DESKTOP), ("390x844", PHONE)):
+        w = Watched(browser, server, viewport)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.on("request", lambda r: None if r.url.startswith(server) else requests_outside.append(r.url))
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(server + "/")
-            page.wait_for_selector("#region option[value='100000000']", state="attached")
-            assert page.locator("#synthetic-banner").is_hidden()   # regions alone are real data
-            country_zoom = page.evaluate("window.aimaqMap.getZoom()")
-            page.select_option("#region", "100000000")
-            page.wait_for_selector("body[data-settlements]", timeout=20000)
-            n = int(page.get_attribute("body", "data-settlements"))
-            assert 330 <= n <= 360
-            assert page.evaluate("window.aimaqMap.getZoom()") >= country_zoom + 1   # zoomed to the region
-            assert page.locator("path.settlement").count() == n
-            assert page.locator("#synthetic-banner").is_visible()
-            assert "Синтетические данные" in page.inner_text("#synthetic-banner")
-            page.locator("path.settlement-101001001").dispatch_event("click")
-            page.wait_for_selector("#settlement-name")
-            assert page.inner_text("#settlement-name") == "Байжол"
-            facts = page.inner_text("#settlement-facts")
-            assert "78,4 %" in facts and "29 из 37" in facts and "113" in facts
-            page.wait_for_selector("#gaps table")
-            gaps_text = page.inner_text("#gaps")
-            assert "Продовольственный магазин" in gaps_text and "Сарытомар" in gaps_text
-            assert "Обеспеченность по СРС" in page.inner_text(".legend")
-            shot = tmp_path / "map.png"
-            page.screenshot(path=str(shot))
-            assert not errors, errors
+            w.page.goto(server + path)
+            w.page.wait_for_selector(ready, state="attached")
+            body = w.page.inner_text("body").replace("\xa0", " ").replace("\u202f", " ")
+            for text in texts:
+                assert text in body, (name, text)
+            if name == "docs":   # every operation of the API is listed
+                import json
+                import urllib.request
+
+                spec = json.load(urllib.request.urlopen(server + "/openapi.json"))
+                operations = sum(len(v) for v in spec["paths"].values())
+                w.page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}")
+                assert w.page.locator(".opblock").count() == operations
+            if name == "dashboard":
+                assert w.page.locator("#chart-coverage-map svg path").count() >= 20   # the choropleth is drawn
+                assert w.page.locator("#chart-forecast svg path").count() >= 3        # line and its band
+            width = w.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"] + 1, (name, label, width)             # no sideways scrolling
+            w.shot(f"{name}-{label}")
         finally:
-            browser.close()
-    assert not requests_outside, requests_outside            # nothing leaves localhost
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000
-    keep = os.environ.get("AIMAQ_WEB_SCREENSHOT")
-    if keep:
-        Path(keep).write_bytes(data)
+            w.close()
+
+
+def test_dashboard_rating_table_sorts(browser, server):
+    w = Watched(browser, server, DESKTOP)
+    try:
+        w.page.goto(server + "/")
+        table = w.page.locator('table[data-table="rating"]')
+        scores = lambda: [float(x) for x in table.locator("tbody td:nth-child(3)").evaluate_all(  # noqa: E731
+            "cells => cells.map(c => c.getAttribute('data-sort'))")]
+        assert table.locator("tbody tr").first.locator("td").nth(1).inner_text() == "Туркестан"
+        table.locator("th").nth(2).click()              # score, ascending
+        assert scores() == sorted(scores()) and scores()[0] < scores()[-1]
+        table.locator("th").nth(2).click()              # and descending
+        assert scores() == sorted(scores(), reverse=True)
+        assert table.locator("th").nth(2).get_attribute("aria-sort") == "descending"
+    finally:
+        w.close()
+
+
+def test_map_search_layers_panel_and_url(browser, server):
+    w = Watched(browser, server, DESKTOP)
+    page = w.page
+    try:
+        page.goto(server + "/map")
+        page.wait_for_selector("body[data-ready]")
+        assert page.locator("#synthetic-banner").is_hidden()          # regions alone are real data
+        toolbar = page.locator(".toolbar").bounding_box()["height"]
+        country_zoom = page.evaluate("window.aimaqMap.getZoom()")
+
+        page.select_option("#region", "100000000")
+        page.wait_for_selector("body[data-settlements]")
+        n = int(page.get_attribute("body", "data-settlements"))
+        assert 330 <= n <= 360
+        assert page.evaluate("window.aimaqMap.getZoom()") >= country_zoom + 1
+        assert page.locator("#synthetic-banner").is_visible()
+        assert page.locator(".toolbar").bounding_box()["height"] == toolbar   # status text does not wrap the bar
+
+        page.evaluate("() => { window.aimaqMap.setView([50.396, 80.188], 10, {animate: false}); }")
+        point = page.evaluate("window.aimaqMarkerPoint('101001001')")
+        page.mouse.click(point["x"], point["y"])          # a real click on the marker (drawn on a canvas)
+        page.wait_for_selector("#settlement-name")
+        assert page.inner_text("#settlement-name") == "Байжол"
+        assert page.locator("#panel .kk").count() == 0                  # the Kazakh name equals the Russian one
+        facts = page.inner_text("#settlement-facts").replace("\xa0", " ")
+        assert "78,4 %" in facts and "29 из 37" in facts and "113" in facts
+        page.wait_for_selector("#gaps table")
+        assert "Сарытомар" in page.inner_text("#gaps")
+        assert "region=100000000" in page.url and "settlement=101001001" in page.url and "zoom=" in page.url
+
+        # a click on the map leaves no black focus rectangle (boundaries are drawn on a canvas, not as paths)
+        assert page.locator("#map path.leaflet-interactive").count() == 0
+        assert page.evaluate("document.activeElement.closest('#map') === null || "
+                             "getComputedStyle(document.activeElement).outlineStyle === 'none'")
+
+        # another region: the panel follows at once (never the previous settlement)
+        page.select_option("#region", "110000000")
+        page.wait_for_function("document.body.getAttribute('data-selected') === '110000000'")
+        assert page.locator("#settlement-name").count() == 0
+        assert "Акмолинская" in page.inner_text("#selection-name")
+        page.wait_for_selector("body[data-settlements]")
+
+        # colour by village class, with its legend
+        page.select_option("#layer", "role")
+        assert "Класс села" in page.inner_text(".legend") and "опорное село" in page.inner_text(".legend")
+        assert "layer=role" in page.url
+        page.select_option("#layer", "indicator:gas_pct")
+        page.wait_for_function("document.querySelector('.legend').innerText.indexOf('–') > 0")
+
+        # search: a Kazakh spelling of a renamed town
+        page.fill("#search", "Қонаев")
+        page.press("#search", "Enter")
+        page.wait_for_function("document.body.getAttribute('data-selected') === '190000000'")
+        page.wait_for_selector("body[data-settlements]")
+        page.wait_for_function("window.aimaqMap.getZoom() >= 9")           # zoomed to the town
+        w.shot("map-search-1366x768")
+
+        # a link reopens the same view: region, settlement, layer
+        page.goto(server + "/map?region=100000000&settlement=101001001&layer=role&zoom=9&lat=50.4&lon=80.2")
+        page.wait_for_selector("#settlement-name")
+        assert page.inner_text("#settlement-name") == "Байжол"
+        assert page.input_value("#layer") == "role" and page.input_value("#region") == "100000000"
+        assert abs(page.evaluate("window.aimaqMap.getZoom()") - 9) < 0.01
+        w.shot("map-1366x768")
+
+        # the language switch keeps the view
+        page.click(".langs a[data-lang='kk']")
+        page.wait_for_selector("#settlement-name")
+        assert "lang=kk" in page.url and "settlement=101001001" in page.url
+        assert "Ауылдың цифрлық картасы" in page.title()
+    finally:
+        w.close()
+
+
+def test_map_on_a_phone(browser, server):
+    w = Watched(browser, server, PHONE)
+    page = w.page
+    try:
+        page.goto(server + "/map?region=100000000&settlement=101001001")
+        page.wait_for_selector("#settlement-name")
+        map_box, panel_box = page.locator("#map").bounding_box(), page.locator("#panel").bounding_box()
+        assert map_box["width"] <= 390 and map_box["height"] > 300
+        assert panel_box["y"] >= map_box["y"] + map_box["height"] - 1      # the panel sits below the map
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        w.shot("map-390x844")
+    finally:
+        w.close()

@@ -10,8 +10,14 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
+
+
+# titles of the summary's tables (csv and json keep the English section names as codes)
+_SECTION_TITLES = {"territories by level and kind": N_("Territories by level and kind"), "totals": N_("Totals"),
+                   "share synthetic": N_("Share of synthetic data")}
 
 
 def _print_summary(con, fmt: Format) -> None:
@@ -19,23 +25,23 @@ def _print_summary(con, fmt: Format) -> None:
 
     for title, frame in summary(con).items():
         if fmt is Format.table:
-            emit(frame, fmt, title=title)
+            emit(frame, fmt, title=_(_SECTION_TITLES.get(title, title)))
         else:
             emit(frame.with_columns(pl.lit(title).alias("section")), fmt)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("import")
+    @app.command("import", help=N_("Import observations from CSV or XLSX: the whole file is checked first; nothing "
+                                   "is written if a row fails."))
     def import_(
-        file: Path = typer.Argument(..., help="CSV or XLSX, long or wide layout (see README)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
-        indicator: Optional[str] = typer.Option(None, "--indicator", help="Indicator code of a wide file/sheet."),
-        source: Optional[str] = typer.Option(None, "--source", help="Title of the source of these figures."),
-        publisher: str = typer.Option("пользователь", "--publisher", help="Publisher of the source."),
+        file: Path = typer.Argument(..., help=N_("CSV or XLSX, long or wide layout (see README).")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=N_("Validate and report, write nothing.")),
+        indicator: Optional[str] = typer.Option(None, "--indicator",
+                                                help=N_("Indicator code of a wide file or sheet.")),
+        source: Optional[str] = typer.Option(None, "--source", help=N_("Title of the source of these figures.")),
+        publisher: str = typer.Option("пользователь", "--publisher", help=N_("Publisher of the source.")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Импорт данных / Import observations: the whole file is checked first; nothing is written if a row fails.
-        The database is opened for writing only for the write itself (never with --dry-run)."""
         from aimaq.errors import ValidationFailed
         from aimaq.ingest.service import import_path
         from aimaq.settings import get_settings
@@ -47,138 +53,163 @@ def register(app: typer.Typer) -> None:
             if fmt is not Format.table:  # machine-readable problems on stderr; main() prints them as lines too
                 emit(pl.DataFrame([p.__dict__ for p in exc.problems]), fmt, stream=sys.stderr)
             raise
-        verb = "would add" if dry_run else "added"
-        typer.echo(f"{file}: {result.layout} layout; {verb} {result.added}, "
-                   f"{'would revise' if dry_run else 'revised'} {result.revised}, unchanged {result.unchanged}"
-                   + (" (dry run: nothing written)" if dry_run else f" (import #{result.import_id})"))
+        counts = dict(file=file, layout=result.layout, added=result.added, revised=result.revised,
+                      unchanged=result.unchanged, id=result.import_id)
+        typer.echo(_("{file}: {layout} layout; would add {added}, would revise {revised}, unchanged {unchanged} "
+                     "(dry run: nothing written)", **counts) if dry_run else
+                   _("{file}: {layout} layout; added {added}, revised {revised}, unchanged {unchanged} (import "
+                     "#{id})", **counts))
         changed = result.changes.filter(pl.col("action") != "unchanged")
         if changed.height and (fmt is not Format.table or changed.height <= 50):
-            emit(changed, fmt, title="changes")
+            emit(changed, fmt, title=_("Changes"))
 
-    @app.command("info")
+    @app.command("info", help=N_("Summary of an existing database: territories, indicators, observations, "
+                                 "sources, share synthetic."))
     def info(fmt: Format = FormatOpt) -> None:
-        """Сводка по базе / Summary of an existing database."""
         from aimaq.settings import get_settings
-        from aimaq.store.db import connect
+        from aimaq.store.db import connect, holds_no_data
 
-        con = connect(get_settings().db_path, read_only=True)
+        path = get_settings().db_path
+        if str(path) != ":memory:" and Path(path).exists() and holds_no_data(path):
+            # a new or emptied file: say how to fill it instead of printing zeros
+            typer.echo(_("The database {path} holds no data yet. `aimaq --db {path} init` fills it with the registry, "
+                         "national statistics and the review's figures; then `aimaq --db {path} import FILE` adds your "
+                         "tables (`aimaq --db {path} demo` builds a complete example on synthetic data instead).",
+                         path=path))
+            return
+        con = connect(read_only=True)  # a missing file is an error naming `aimaq init`
         _print_summary(con, fmt)
+        con.close()
 
-    @app.command("demo")
+    @app.command("demo", help=N_("Build the database (--db) from nothing with the embedded data, synthetic "
+                                 "settlements and every job, and print its summary."))
     def demo(
-        out: Optional[Path] = typer.Option(None, "--out", help="Also write the main results as CSV and the review "
-                                           "(HTML, PDF, DOCX) into this folder."),
-        seed: int = typer.Option(2023, "--seed", help="Seed of the synthetic data."),
-        force: bool = typer.Option(False, "--force", help="Replace a database that holds users' imports (the old "
-                                   "file is kept as FILE.bak)."),
+        out: Optional[Path] = typer.Option(None, "--out", help=N_("Also write the main results as CSV and the "
+                                                                  "review (HTML, PDF, DOCX) into this folder.")),
+        seed: int = typer.Option(2023, "--seed", help=N_("Seed of the synthetic data.")),
+        force: bool = typer.Option(False, "--force", help=N_("Replace a database that holds users' imports (the old "
+                                                             "file is kept as FILE.bak).")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Демонстрация / Build the database (--db) from nothing with the embedded data and print its summary.
-        A database holding users' imports is replaced only with --force (kept as FILE.bak)."""
         from aimaq.demo import build_demo, highlights, write_outputs
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = build_demo(db_path, seed=seed, progress=fmt is Format.table, force=force)
-        typer.echo(f"database: {db_path}")
+        con = build_demo(db_path, seed=seed, force=force)
+        typer.echo(_("database: {path}", path=db_path))
         _print_summary(con, fmt)
         figures = highlights(con)
         if fmt is Format.table:
-            emit(figures, fmt, title="Обзор и расчёт Aimaq / the review beside Aimaq's figures")
+            emit(figures, fmt, title=_("The review's figures beside Aimaq's"))
         else:
             emit(figures.with_columns(pl.lit("highlights").alias("section")), fmt)
         if out:
+            from aimaq import progress
             from aimaq.report import build_report
 
-            written = [str(p) for p in write_outputs(con, out)]
-            written += [str(p) for p in build_report(con, out / "review").values()]
-            typer.echo("wrote:\n  " + "\n  ".join(written), err=True)
+            with progress.step(_("CSV results")):
+                written = [str(p) for p in write_outputs(con, out)]
+            with progress.step(_("the review (HTML, PDF, DOCX)")):
+                written += [str(p) for p in build_report(con, out / "review").values()]
+            typer.echo(_("written:") + "\n  " + "\n  ".join(written), err=True)
         con.close()
 
-    indicator = typer.Typer(help="Справочник показателей / The indicator catalogue.", no_args_is_help=True)
+    indicator = typer.Typer(help=N_("The indicator catalogue."), no_args_is_help=True)
     app.add_typer(indicator, name="indicator")
 
-    @indicator.command("list")
-    def indicator_list(domain: Optional[str] = typer.Option(None, "--domain"), fmt: Format = FormatOpt) -> None:
-        """Indicators with their units, polarity and number of observations."""
+    @indicator.command("list", help=N_("Indicators with their units, polarity and number of observations."))
+    def indicator_list(domain: Optional[str] = typer.Option(None, "--domain", help=N_("Only this domain.")),
+                       fmt: Format = FormatOpt) -> None:
         from aimaq.store.catalogue import indicators
         from aimaq.store.db import connect
 
         emit(indicators(connect(read_only=True), domain), fmt)
 
-    @indicator.command("import")
-    def indicator_import(file: Path, dry_run: bool = typer.Option(False, "--dry-run")) -> None:
-        """Add indicators (code, name_ru, unit[, name_kk, name_en, polarity, domain, description]) before importing
-        their data; checks every row first and writes nothing if one fails."""
+    @indicator.command("import", help=N_("Add indicators (code, name_ru, unit[, name_kk, name_en, polarity, domain, "
+                                         "description]) before importing their data; checks every row first and "
+                                         "writes nothing if one fails."))
+    def indicator_import(file: Path = typer.Argument(..., help=N_("CSV or XLSX with the indicators.")),
+                         dry_run: bool = typer.Option(False, "--dry-run",
+                                                      help=N_("Validate and report, write nothing."))) -> None:
         from aimaq.store.catalogue import import_indicators
         from aimaq.store.db import connect
 
         con = connect()
         new, known = import_indicators(con, file, dry_run=dry_run)
-        typer.echo(f"{file}: {'would add' if dry_run else 'added'} {new} indicator(s); {known} already known")
+        con.close()
+        typer.echo((_("{file}: would add {new} indicator(s); {known} already known", file=file, new=new, known=known)
+                    if dry_run else
+                    _("{file}: added {new} indicator(s); {known} already known", file=file, new=new, known=known)))
 
-    @app.command("init")
-    def init(force: bool = typer.Option(False, "--force", help="Replace an existing file (kept as FILE.bak)."),
+    @app.command("init", help=N_("A new database for real work: registry, national statistics, real places, the "
+                                 "review's figures — nothing synthetic. Fills a new or empty file; one with data only "
+                                 "with --force (the old file is kept as FILE.bak)."))
+    def init(force: bool = typer.Option(False, "--force", help=N_("Replace a file that holds data (the old file is "
+                                                                  "kept as FILE.bak).")),
              fmt: Format = FormatOpt) -> None:
-        """Новая база для работы / A new database for real work: registry, national statistics, real places,
-        the review's figures — nothing synthetic. An existing file is replaced only with --force (kept as
-        FILE.bak)."""
         from aimaq.demo import init_database
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = init_database(db_path, progress=fmt is Format.table, force=force)
-        typer.echo(f"database: {db_path}")
+        con = init_database(db_path, force=force)
+        typer.echo(_("database: {path}", path=db_path))
         _print_summary(con, fmt)
         con.close()
 
-    @app.command("backup")
-    def backup(file: Path = typer.Argument(..., help="Where to write the copy (a new DuckDB file)."),
-               force: bool = typer.Option(False, "--force", help="Replace FILE if it exists.")) -> None:
-        """Резервная копия / A consistent copy of the database (--db), also while `aimaq web serve` reads it."""
+    @app.command("backup", help=N_("A consistent copy of the database (--db) into FILE, also while `aimaq web serve` "
+                                   "reads it."))
+    def backup(file: Path = typer.Argument(..., help=N_("Where to write the copy (a new DuckDB file).")),
+               force: bool = typer.Option(False, "--force", help=N_("Replace FILE if it exists."))) -> None:
         from aimaq.settings import get_settings
         from aimaq.store.backup import backup_database
 
         counts = backup_database(get_settings().db_path, file, overwrite=force)
-        typer.echo(f"{file}: {len(counts)} tables, {sum(counts.values())} rows "
-                   f"(observation: {counts.get('observation', 0)}, import_batch: {counts.get('import_batch', 0)})")
+        typer.echo(_("{file}: {tables} tables, {rows} rows (observation: {observations}, import_batch: {imports})",
+                     file=file, tables=len(counts), rows=sum(counts.values()),
+                     observations=counts.get("observation", 0), imports=counts.get("import_batch", 0)))
 
-    territory = typer.Typer(help="Административно-территориальное деление / The territorial registry.", no_args_is_help=True)
+    territory = typer.Typer(help=N_("The territorial registry and its reforms."), no_args_is_help=True)
     app.add_typer(territory, name="territory")
 
-    @territory.command("resolve")
-    def resolve(name: str, at: Optional[str] = typer.Option(None, "--at", help="Date (YYYY-MM-DD)."),
-                within: Optional[str] = typer.Option(None, "--within", help="KATO of a region or district."),
-                fmt: Format = FormatOpt) -> None:
-        """Which territory a name means (as a table would write it)."""
+    def _date(text: Optional[str]):
+        """--at as a date; a malformed one is a usage error naming the option."""
         import datetime as dt
 
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise typer.BadParameter(_("«{value}» is not a date (YYYY-MM-DD)", value=text), param_hint="--at")
+
+    @territory.command("resolve", help=N_("Which territory a name means (as a table would write it)."))
+    def resolve(name: str = typer.Argument(..., help=N_("A name as tables write it, or a KATO code.")),
+                at: Optional[str] = typer.Option(None, "--at", help=N_("Date (YYYY-MM-DD).")),
+                within: Optional[str] = typer.Option(None, "--within", help=N_("KATO of a region or district.")),
+                fmt: Format = FormatOpt) -> None:
         from aimaq.store.db import connect
         from aimaq.territory.repository import load_name_index
 
         con = connect(read_only=True)
-        c = load_name_index(con).resolve(name, at=dt.date.fromisoformat(at) if at else None, within=within)
+        c = load_name_index(con).resolve(name, at=_date(at), within=within)
         emit(pl.DataFrame([{"name": name, "kato": c.kato, "territory": c.name, "level": c.level, "kind": c.kind,
                             "valid_from": str(c.valid_from), "valid_to": str(c.valid_to or "")}]), fmt)
 
-    @territory.command("list")
-    def list_(level: Optional[str] = typer.Option(None, "--level"),
-              at: Optional[str] = typer.Option(None, "--at", help="Date (YYYY-MM-DD); default: all versions."),
+    @territory.command("list", help=N_("Territories of a level, valid at a date."))
+    def list_(level: Optional[str] = typer.Option(None, "--level",
+                                                  help=N_("country, region, district, okrug or settlement.")),
+              at: Optional[str] = typer.Option(None, "--at", help=N_("Date (YYYY-MM-DD); default: all versions.")),
               fmt: Format = FormatOpt) -> None:
-        """Territories of a level, valid at a date."""
-        import datetime as dt
-
         from aimaq.store.db import connect
         from aimaq.territory.repository import territories
 
         con = connect(read_only=True)
-        frame = territories(con, level, dt.date.fromisoformat(at) if at else None)
+        frame = territories(con, level.lower() if level else None, _date(at))
         emit(frame.select("kato", "name_ru", "name_kk", "name_en", "level", "kind", "parent_kato", "valid_from",
                           "valid_to", "population", "synthetic"), fmt)
 
-    @territory.command("events")
+    @territory.command("events", help=N_("Reforms: splits, merges, renames, status changes."))
     def events_(fmt: Format = FormatOpt) -> None:
-        """Reforms: splits, merges, renames, status changes."""
         from aimaq.store.db import connect
         from aimaq.territory.repository import events
 
@@ -186,18 +217,18 @@ def register(app: typer.Typer) -> None:
         frame = events(con).with_columns(pl.col("codes_before").list.join("|"), pl.col("codes_after").list.join("|"))
         emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt)
 
-    @app.command("runs")
+    @app.command("runs", help=N_("Every computed run with its methodology spec (name, version, SHA-256) and code "
+                                 "version."))
     def runs_(fmt: Format = FormatOpt) -> None:
-        """Расчёты и методики / Every computed run with its methodology spec (name, version, SHA-256) and code."""
         from aimaq.store.catalogue import runs
         from aimaq.store.db import connect
 
         emit(runs(connect(read_only=True)), fmt)
 
-    @app.command("flags")
-    def flags(source: Optional[str] = typer.Option(None, "--source", help="Part of a source title, e.g. «Региональный»."),
+    @app.command("flags", help=N_("Published figures kept as published but flagged as inconsistent."))
+    def flags(source: Optional[str] = typer.Option(None, "--source",
+                                                   help=N_("Part of a source title, e.g. «Региональный».")),
               fmt: Format = FormatOpt) -> None:
-        """Несоответствия в источниках / Published figures kept as published but flagged as inconsistent."""
         from aimaq.store.db import connect
 
         con = connect(read_only=True)
@@ -211,21 +242,23 @@ def register(app: typer.Typer) -> None:
             ORDER BY s.title, s.place, o.indicator, o.period""", [source, source]).pl()
         emit(frame, fmt)
 
-    @app.command("series")
-    def series(indicator: str, boundaries: Optional[int] = typer.Option(
-                   None, "--boundaries", help="Show regions on the boundaries of this year."),
-               level: str = typer.Option("region", "--level"),
-               revision: Optional[int] = typer.Option(None, "--revision", help="Read as of this revision number."),
+    @app.command("series", help=N_("An indicator by territory and period, optionally on the boundaries of a chosen "
+                                   "year."))
+    def series(indicator: str = typer.Argument(..., help=N_("Indicator code or name (e.g. «Число родившихся»).")),
+               boundaries: Optional[int] = typer.Option(
+                   None, "--boundaries", help=N_("Show regions on the boundaries of this year.")),
+               level: str = typer.Option("region", "--level", help=N_("region or district.")),
+               revision: Optional[int] = typer.Option(None, "--revision",
+                                                      help=N_("Read as of this revision number.")),
                as_of_import: Optional[int] = typer.Option(None, "--as-of-import",
-                                                          help="Read the database as it stood after this import."),
+                                                          help=N_("Read the database as it stood after this import.")),
                fmt: Format = FormatOpt) -> None:
-        """Ряд показателя / An indicator by territory and period, optionally on the boundaries of a chosen year."""
         from aimaq.store.db import connect
         from aimaq.territory.boundaries import series_on_boundaries
 
         con = connect(read_only=True)
-        frame, notes = series_on_boundaries(con, indicator, boundaries, level=level, max_revision=revision,
+        frame, notes = series_on_boundaries(con, indicator, boundaries, level=level.lower(), max_revision=revision,
                                             as_of_import=as_of_import)
         emit(frame, fmt)
         for note in notes:
-            typer.echo(f"note: {note}", err=True)
+            typer.echo(_("note: {text}", text=note), err=True)

@@ -1,21 +1,25 @@
-"""The `aimaq` command line: one app, one sub-app per job. Commands parse, call a service, print."""
+"""The `aimaq` command line: one app, one sub-app per job. Commands parse, call a service, print.
+
+Every text a user sees goes through the message catalogue (`aimaq.i18n`): help texts are marked with `N_()` where
+they are written and translated when the command tree is built (`build_command`), after `--lang`/`AIMAQ_LANG` has
+been read from the command line; errors are built with `_()` when raised."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
 
-from aimaq import i18n, settings
+from aimaq import i18n, progress, settings
 from aimaq.errors import AimaqError, ValidationFailed
+from aimaq.i18n import N_, _
 
 app = typer.Typer(
     name="aimaq",
-    help="Aimaq — мониторинг и анализ регионального развития / Aimaq — аймақтық дамуды бақылау және талдау / "
-         "monitoring and analysis of regional development.",
+    help=N_("Aimaq: monitoring and analysis of regional development."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -24,15 +28,22 @@ app = typer.Typer(
 
 @app.callback()
 def _global(
-    db: Optional[Path] = typer.Option(None, "--db", envvar="AIMAQ_DB", help="Database file (default ./aimaq.duckdb)."),
-    lang: Optional[str] = typer.Option(None, "--lang", envvar="AIMAQ_LANG", help="ru, kk or en (default ru)."),
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", envvar="AIMAQ_DB",
+                                     help=N_("Database file (default ./aimaq.duckdb) or "
+                                             "postgresql://user:password@host:port/db.")),
+    lang: Optional[str] = typer.Option(None, "--lang", envvar="AIMAQ_LANG",
+                                       help=N_("Language of messages: ru, kk or en (default ru).")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No progress display, even on a terminal.")),
 ) -> None:
-    settings.configure(db)
+    settings.configure(db, quiet=quiet)
     i18n.set_language(lang)
+    # steps and bars on a terminal only; closed (and the display stopped) when the command ends
+    ctx.with_resource(progress.reporting(progress.wanted(quiet)))
 
 
 # Each job adds its commands in its own module `aimaq.cli.<name>` exposing `register(app)`.
-_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web"]
+_JOB_MODULES = ["core", "composite", "rating", "standards", "villages", "forecast", "programmes", "monotowns", "report", "web", "batch", "audit"]
 for _name in _JOB_MODULES:
     try:
         _module = importlib.import_module(f"aimaq.cli.{_name}")
@@ -43,23 +54,50 @@ for _name in _JOB_MODULES:
     _module.register(app)
 
 
-def main() -> None:
+def early_language(argv: list[str]) -> str | None:
+    """The value of --lang on the command line (`--lang kk` or `--lang=kk`), read before the app is built so that
+    help texts come in that language; None when absent (then AIMAQ_LANG, then Russian)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def build_command(argv: list[str] | None = None):
+    """The click command tree of `app` with every help text in the language of `argv` (or AIMAQ_LANG) and option
+    values case-insensitive (`-f CSV`)."""
+    from aimaq.cli import texts
+
+    i18n.set_language(None)  # an unknown --lang is reported in the default language (AIMAQ_LANG, else Russian)
+    i18n.set_language(early_language(sys.argv[1:] if argv is None else argv))
+    texts.translate_library_messages()
+    command = typer.main.get_command(app)
+    texts.translate_tree(command)
+    return command
+
+
+def main(argv: list[str] | None = None) -> None:
     """Entry point: an AimaqError becomes a message on stderr and its exit status; usage errors exit 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app()
+        command = build_command(args)
+        command.main(args=args, prog_name="aimaq", standalone_mode=True)
     except ValidationFailed as exc:  # every problem, one per line, then the verdict
         typer.echo(exc.details(), err=True)
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("Error: {message}", message=exc), err=True)
         sys.exit(exc.exit_code)
     except AimaqError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("Error: {message}", message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug or a damaged database: say so briefly; AIMAQ_DEBUG=1 shows the traceback
-        import os
-
         if os.environ.get("AIMAQ_DEBUG"):
             raise
-        typer.echo(f"error: unexpected {type(exc).__name__}: {exc}\n(set AIMAQ_DEBUG=1 for the traceback)", err=True)
+        typer.echo(_("Error: unexpected {kind}: {message}\n(set AIMAQ_DEBUG=1 for the traceback)",
+                     kind=type(exc).__name__, message=exc), err=True)
         sys.exit(70)
 
 

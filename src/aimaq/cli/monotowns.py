@@ -9,27 +9,28 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
 
 
 def _con(read_only: bool = False):
-    from aimaq.settings import get_settings
     from aimaq.store.db import connect
 
-    return connect(get_settings().db_path, read_only=read_only)
+    return connect(read_only=read_only)
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Моногорода: перечень, классификация по потенциалу развития.", no_args_is_help=True)
+    sub = typer.Typer(help=N_("Monotowns: the list, classification by development potential."), no_args_is_help=True)
     app.add_typer(sub, name="monotowns")
 
-    @sub.command("list")
+    @sub.command("list", help=N_("The 2023 list of monotowns (20) and the dropped ones (7): specialisation, "
+                                 "city-forming enterprises, KATO."))
     def list_cmd(
-        dropped: Optional[bool] = typer.Option(None, "--dropped/--listed", help="Only the dropped / listed towns."),
+        dropped: Optional[bool] = typer.Option(None, "--dropped/--listed",
+                                               help=N_("Only the dropped / listed towns.")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Перечень моногородов 2023 (20) и исключённые (7), специализация, КПР, КАТО."""
         from aimaq.monotowns import list_monotowns
 
         con = _con()
@@ -39,15 +40,15 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is Format.table:
             frame = frame.drop("name_kk", "name_en", "region_kato", "mentions")
-        emit(frame, fmt, title="Моногорода")
+        emit(frame, fmt, title=_("Monotowns"))
 
-    @sub.command("classify")
+    @sub.command("classify", help=N_("Classify the 20 monotowns (high / medium / low potential) and store the run."))
     def classify_cmd(
-        seed: Optional[int] = typer.Option(None, "--seed", help="Regenerate the synthetic town data with this seed."),
-        spec: Optional[str] = typer.Option(None, "--spec", help="A classification spec YAML (default: v1)."),
+        seed: Optional[int] = typer.Option(None, "--seed",
+                                           help=N_("Regenerate the synthetic town data with this seed.")),
+        spec: Optional[str] = typer.Option(None, "--spec", help=N_("A classification spec YAML (default: v1).")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Classify the 20 monotowns (high / medium / low potential) and store the run."""
         from aimaq.monotowns import build_synthetic_monotown_data, classify_monotowns, load_classification
 
         s = load_classification(spec)
@@ -59,16 +60,16 @@ def register(app: typer.Typer) -> None:
             out = classify_monotowns(con, s)
         finally:
             con.close()
-        note = " (синтетические данные; спецификация Aimaq по умолчанию)" if out["synthetic"] else ""
+        note = " " + _("(synthetic data; Aimaq's default spec)") if out["synthetic"] else ""
         emit(out["classes"].with_columns(run_id=pl.lit(out["run_id"])), fmt,
-             title="Классификация моногородов по потенциалу" + note)
+             title=_("Monotowns by development potential") + note)
 
-    @sub.command("show")
+    @sub.command("show", help=N_("Without --town: the latest classification; with --town: the town's figures "
+                                 "(published and synthetic)."))
     def show(
-        town: Optional[str] = typer.Option(None, "--town", "-t", help="A monotown (name or KATO)."),
+        town: Optional[str] = typer.Option(None, "--town", "-t", help=N_("A monotown (name or KATO).")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Без --town: последняя классификация; с --town: данные города (опубликованные и синтетические)."""
         from aimaq.monotowns import show_monotown
 
         con = _con()
@@ -76,4 +77,4 @@ def register(app: typer.Typer) -> None:
             frame = show_monotown(con, town)
         finally:
             con.close()
-        emit(frame, fmt, title=town or "Моногорода: последняя классификация")
+        emit(frame, fmt, title=town or _("Monotowns: the latest classification"))

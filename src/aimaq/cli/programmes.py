@@ -8,28 +8,29 @@ from typing import Optional
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
 
 
 def _con():
-    from aimaq.settings import get_settings
     from aimaq.store.db import connect
 
-    return connect(get_settings().db_path, read_only=True)
+    return connect(read_only=True)
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Программы: КПЭ план/факт и целевые значения.", no_args_is_help=True)
+    sub = typer.Typer(help=N_("Programmes: KPIs, plan against fact, and targets."), no_args_is_help=True)
     app.add_typer(sub, name="programmes")
 
-    @sub.command("kpi")
+    @sub.command("kpi", help=N_("KPIs: plan, fact, target per indicator and year; achieved (fact against plan by "
+                                "polarity) and gap."))
     def kpi(
         programme: Optional[str] = typer.Option(None, "--programme", "-p",
-                                                help="rural_concept, border_roadmap, diploma, auyl (or the name)"),
+                                                help=N_("rural_concept, border_roadmap, diploma, auyl (or the "
+                                                        "name).")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """KPIs: plan, fact, target per indicator and year; achieved (fact vs plan by polarity) and gap."""
         from aimaq.programmes import programme_kpis
 
         con = _con()
@@ -39,26 +40,25 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is Format.table:
             frame = frame.drop("programme_ru", "place")
-        emit(frame, fmt, title="КПЭ программ: план, факт, цель")
+        emit(frame, fmt, title=_("Programme KPIs: plan, fact, target"))
 
-    @sub.command("diploma")
+    @sub.command("diploma", help=N_("«With a Diploma to the Village»: recipients of the relocation allowance "
+                                    "2019–2023, shares recomputed from the counts."))
     def diploma(
-        by: str = typer.Option("region", "--by", help="region, sphere or year"),
+        by: str = typer.Option("region", "--by", help=N_("region, sphere or year.")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """«С дипломом в село»: получатели подъемного пособия 2019–2023, доли пересчитаны из численности."""
         from aimaq.programmes import diploma_summary
 
         con = _con()
         try:
-            frame = diploma_summary(con, by)
+            frame = diploma_summary(con, by.lower())
         finally:
             con.close()
-        emit(frame, fmt, title=f"С дипломом в село, 2019–2023 ({by})")
+        emit(frame, fmt, title=_("With a Diploma to the Village, 2019–2023 (by {by})", by=_(by.lower())))
 
-    @sub.command("auyl")
+    @sub.command("auyl", help=N_("«Auyl – El Besigi»: projects by sphere, totals, funding per project."))
     def auyl(fmt: Format = FormatOpt) -> None:
-        """«Ауыл – Ел бесігі»: проекты по сферам, итоги, финансирование на проект."""
         from aimaq.programmes import auyl_summary
 
         con = _con()
@@ -66,4 +66,4 @@ def register(app: typer.Typer) -> None:
             frame = auyl_summary(con)
         finally:
             con.close()
-        emit(frame, fmt, title="Ауыл – Ел бесігі")
+        emit(frame, fmt, title=_("Auyl – El Besigi"))

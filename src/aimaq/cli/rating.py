@@ -9,8 +9,14 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq import progress
+from aimaq.i18n import N_, _, format_bool, format_number
 
-sub = typer.Typer(help="Рейтинг качества жизни в городах / City quality-of-life rating (0–10).", no_args_is_help=True)
+sub = typer.Typer(help=N_("The city quality-of-life rating (0–10)."), no_args_is_help=True)
+YearOpt = typer.Option(..., "--year", help=N_("Rating year."))
+
+
+N_("published"), N_("computed")  # the --source values, shown in titles
 
 
 class Source(str, enum.Enum):
@@ -19,19 +25,17 @@ class Source(str, enum.Enum):
 
 
 def _con(read_only: bool = False):
-    from aimaq.settings import get_settings
     from aimaq.store.db import connect
 
-    return connect(get_settings().db_path, read_only=read_only)
+    return connect(read_only=read_only)
 
 
-SYNTHETIC_CAPTION = ("Синтетические данные: баллы рассчитаны по синтетическим входным данным (генератор "
-                     "aimaq.rating.synthetic), а не по официальной статистике и опросу. Опубликованные баллы: "
-                     "--source published. / Synthetic data: computed from synthetic inputs, not official figures.")
+SYNTHETIC_CAPTION = N_("Synthetic data: the scores are computed from synthetic inputs (made by `aimaq demo`), not from "
+                       "official statistics and the survey. The published scores: --source published.")
 
 
 def _label(synthetic: bool) -> str:
-    return " — СИНТЕТИЧЕСКИЕ ДАННЫЕ / synthetic data" if synthetic else ""
+    return " — " + _("SYNTHETIC DATA") if synthetic else ""
 
 
 def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool) -> None:
@@ -39,112 +43,118 @@ def _emit(frame: pl.DataFrame, fmt: Format, title: str, synthetic: bool) -> None
     json carry the `synthetic` column)."""
     emit(frame, fmt, title=f"{title}{_label(synthetic)}")
     if synthetic and Format(fmt) is Format.table:
-        typer.echo(SYNTHETIC_CAPTION)
+        typer.echo(_(SYNTHETIC_CAPTION))
 
 
-@sub.command("compute")
+@sub.command("compute", help=N_("Compute the rating of YEAR under its spec (and YEAR−1 under both specs) and store "
+                                "it; prints the scores."))
 def compute(
-    year: int = typer.Option(..., "--year", help="Год рейтинга / rating year"),
+    year: int = YearOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """Compute the rating of YEAR under its spec (and YEAR−1 under both specs) and store it; prints the scores."""
     from aimaq.rating.service import compute_rating, show_rating
 
     con = _con()
     info = compute_rating(con, year)
     frame = show_rating(con, year, "computed")
-    _emit(frame, fmt, f"Рейтинг {year} (рассчитан, средний балл {info['mean']:.2f})", info["synthetic"])
+    _emit(frame, fmt, _("Rating {year} (computed, mean score {mean})", year=year,
+                        mean=format_number(info["mean"], 2)), info["synthetic"])
 
 
-@sub.command("show")
+SourceOpt = typer.Option(Source.published, "--source",
+                         help=N_("published: Table 2 of the review; computed: the latest `aimaq rating compute`."))
+
+
+@sub.command("show", help=N_("Rank, city, score, previous year's score, change in points and %."))
 def show(
-    year: int = typer.Option(..., "--year"),
-    source: Source = typer.Option(Source.published, "--source",
-                                  help="published: Table 2 of the review; computed: the latest `rating compute`"),
+    year: int = YearOpt,
+    source: Source = SourceOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """Rank, city, score, previous year's score, change in points and %."""
     from aimaq.rating.service import show_rating
 
     frame = show_rating(_con(), year, source.value)
     synthetic = bool(frame["synthetic"].any())
-    _emit(frame, fmt, f"Рейтинг качества жизни {year} ({source.value})", synthetic)
+    _emit(frame, fmt, _("Quality-of-life rating {year} ({source})", year=year, source=_(source.value)), synthetic)
 
 
-@sub.command("summary")
+@sub.command("summary", help=N_("Mean score and its change, leaders, bottom five, cities over the threshold."))
 def summary(
-    year: int = typer.Option(..., "--year"),
-    source: Source = typer.Option(Source.published, "--source"),
+    year: int = YearOpt,
+    source: Source = SourceOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """Mean score and its change, leaders, bottom five, cities over the threshold."""
     from aimaq.rating.service import rating_summary
 
     s = rating_summary(_con(), year, source.value)
+
+    def number(value, decimals, sign=False):
+        if value is None:
+            return ""
+        return ("+" if sign and value > 0 else "") + format_number(value, decimals)
+
     rows = [
-        ("Год / year", str(s["year"])), ("Источник / source", s["source"]), ("Городов / cities", str(s["cities"])),
-        ("Средний балл / mean", f"{s['mean']:.2f}"),
-        ("Средний балл год назад / previous mean", "" if s["previous_mean"] is None else f"{s['previous_mean']:.2f}"),
-        ("Изменение, пунктов / change, points",
-         "" if s["mean_change_points"] is None else f"{s['mean_change_points']:+.2f}"),
-        ("Изменение, % / change, %", "" if s["mean_change_pct"] is None else f"{s['mean_change_pct']:+.1f}"),
-        ("Лидеры / leaders", ", ".join(s["leaders"])),
-        ("Нижние строчки / bottom five", ", ".join(s["bottom"])),
-        (f"Городов с баллом ≥ {s['threshold']:g} / cities over the threshold", str(s["over_threshold"])),
-        ("Синтетические данные / synthetic", "да" if s["synthetic"] else "нет"),
+        (_("Year"), str(s["year"])), (_("Source"), _(s["source"])), (_("Cities"), str(s["cities"])),
+        (_("Mean score"), number(s["mean"], 2)), (_("Mean score a year before"), number(s["previous_mean"], 2)),
+        (_("Change, points"), number(s["mean_change_points"], 2, True)),
+        (_("Change, %"), number(s["mean_change_pct"], 1, True)),
+        (_("Leaders"), ", ".join(s["leaders"])), (_("Bottom five"), ", ".join(s["bottom"])),
+        (_("Cities with a score of at least {threshold}", threshold=format_number(s["threshold"])),
+         str(s["over_threshold"])),
+        (_("Synthetic data"), format_bool(s["synthetic"])),
     ]
-    _emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt, f"Рейтинг {year}: итоги",
-          s["synthetic"])
+    _emit(pl.DataFrame(rows, schema=["measure", "value"], orient="row"), fmt,
+          _("Rating {year}: summary", year=year), s["synthetic"])
 
 
-@sub.command("factors")
+@sub.command("factors", help=N_("0–10 scores per factor and overall for every city (computed results)."))
 def factors(
-    year: int = typer.Option(..., "--year"),
+    year: int = YearOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """0–10 scores per factor and overall for every city (computed results)."""
     from aimaq.rating.service import factor_scores
 
     frame = factor_scores(_con(), year)
-    _emit(frame, fmt, f"Рейтинг {year}: баллы по факторам", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Rating {year}: scores by factor", year=year), bool(frame["synthetic"].any()))
 
 
-@sub.command("change")
+@sub.command("change", help=N_("Change against YEAR−1 split into a data effect and a methodology effect (computed "
+                               "results)."))
 def change(
-    year: int = typer.Option(..., "--year"),
+    year: int = YearOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """Change against YEAR−1 split into a data effect and a methodology effect (computed results)."""
     from aimaq.rating.service import change_decomposition
 
     frame = change_decomposition(_con(), year)
-    _emit(frame, fmt, f"Изменение {year - 1}→{year}: эффект данных и методики", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Change {before}→{year}: the effect of data and of methodology", before=year - 1,
+                        year=year), bool(frame["synthetic"].any()))
 
 
-@sub.command("uncertainty")
+@sub.command("uncertainty", help=N_("Rank and score intervals over the spec's uncertain inputs (weights, "
+                                    "normalisation, survey bootstrap)."))
 def uncertainty(
-    year: int = typer.Option(..., "--year"),
-    n: int = typer.Option(200, "--n", help="Число прогонов Монте-Карло / Monte Carlo draws"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
+    year: int = YearOpt,
+    n: int = typer.Option(200, "--n", help=N_("Monte Carlo draws.")),
+    seed: Optional[int] = typer.Option(None, "--seed", help=N_("Seed of the draws.")),
     fmt: Format = format_option(),
 ) -> None:
-    """Rank and score intervals over the spec's uncertain inputs (weights, normalisation, survey bootstrap)."""
     from aimaq.rating.service import rating_uncertainty
 
-    frame = rating_uncertainty(_con(), year, n, seed)
-    _emit(frame, fmt, f"Рейтинг {year}: неопределённость (n={n})", bool(frame["synthetic"].any()))
+    with progress.step(_("{n} Monte Carlo draws", n=n)):
+        frame = rating_uncertainty(_con(), year, n, seed)
+    _emit(frame, fmt, _("Rating {year}: uncertainty (n = {n})", year=year, n=n), bool(frame["synthetic"].any()))
 
 
-@sub.command("riskmap")
+@sub.command("riskmap", help=N_("Table 3: survey items by their 26-city mean score in four quadrants."))
 def riskmap(
-    year: int = typer.Option(..., "--year"),
+    year: int = YearOpt,
     fmt: Format = format_option(),
 ) -> None:
-    """Table 3: survey items by their 26-city mean score in four quadrants."""
     from aimaq.rating.service import rating_riskmap
 
     frame = rating_riskmap(_con(), year)
-    _emit(frame, fmt, f"Карта городских рисков {year}", bool(frame["synthetic"].any()))
+    _emit(frame, fmt, _("Map of urban risks {year}", year=year), bool(frame["synthetic"].any()))
 
 
 def register(app: typer.Typer) -> None:

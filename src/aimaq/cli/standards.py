@@ -9,9 +9,10 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
-EditionOpt = typer.Option("2023", "--edition", help="Catalogue edition (2019, 2023, ... or a YAML path).")
+EditionOpt = typer.Option("2023", "--edition", help=N_("Catalogue edition (2019, 2023, … or a YAML path)."))
 
 
 def _con():
@@ -21,26 +22,26 @@ def _con():
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Система региональных стандартов: обеспеченность, пробелы, бюджетный план.",
-                      no_args_is_help=True)
+    sub = typer.Typer(help=N_("The system of regional standards: coverage, gaps, budget plan."), no_args_is_help=True)
     app.add_typer(sub, name="standards")
 
-    @sub.command("coverage")
+    @sub.command("coverage", help=N_("Coverage (%): unweighted mean over settlements (the headline) and "
+                                     "population-weighted, change in percentage points, anomaly flags."))
     def coverage(
-        year: int = typer.Option(..., "--year", help="Year of the inventory."),
-        level: str = typer.Option("country", "--level", help="country | region | district | settlement"),
-        region: Optional[str] = typer.Option(None, "--region", help="Only this region (name or KATO)."),
-        direction: str = typer.Option("", "--direction", help="One of the 12 directions (education, health, ...)."),
+        year: int = typer.Option(..., "--year", help=N_("Year of the inventory.")),
+        level: str = typer.Option("country", "--level", help=N_("country, region, district or settlement.")),
+        region: Optional[str] = typer.Option(None, "--region", help=N_("Only this region (name or KATO).")),
+        direction: str = typer.Option("", "--direction",
+                                      help=N_("One of the 12 directions (education, health, …).")),
         edition: str = EditionOpt,
         fmt: Format = FormatOpt,
     ) -> None:
-        """Обеспеченность (%): unweighted mean over settlements (headline) and population-weighted, change in pp,
-        anomaly flags."""
         from aimaq.standards import service
 
         con = _con()
         try:
-            frame = service.coverage_table(con, year, level, edition=edition, direction=direction)
+            frame = service.coverage_table(con, year, level.lower(), edition=edition,
+                                           direction=direction.lower())
             if region:
                 reg = service.resolve_territory(con, region, "region")
                 frame = frame.filter(pl.col("kato").str.slice(0, 2) == reg[:2])
@@ -48,16 +49,17 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is not Format.table:  # the issue's column names, beside ours
             frame = frame.select(pl.col("kato").alias("territory_code"), pl.col("name_ru").alias("name"), pl.all())
-        emit(frame, fmt, title=f"Обеспеченность по СРС, {year}" + (" (синтетические данные)" if frame["synthetic"].any() else ""))
+        synthetic = bool(frame["synthetic"].any())
+        emit(frame, fmt, title=_("Coverage by the regional standards, {year}", year=year)
+             + (" " + _("(synthetic data)") if synthetic else ""))
 
-    @sub.command("gaps")
+    @sub.command("gaps", help=N_("Missing items of a settlement and the nearest place that has each."))
     def gaps(
-        kato: str = typer.Argument(..., help="Settlement KATO code (or exact name)."),
-        year: int = typer.Option(2023, "--year"),
+        kato: str = typer.Argument(..., help=N_("Settlement KATO code (or exact name).")),
+        year: int = typer.Option(2023, "--year", help=N_("Year of the inventory.")),
         edition: str = EditionOpt,
         fmt: Format = FormatOpt,
     ) -> None:
-        """Missing items of a settlement and the nearest place that has each."""
         from aimaq.standards import service
 
         con = _con()
@@ -65,40 +67,42 @@ def register(app: typer.Typer) -> None:
             frame = service.gaps(con, kato, year, edition=edition)
         finally:
             con.close()
-        emit(frame, fmt, title=f"Пробелы {kato}, {year}")
+        emit(frame, fmt, title=_("Gaps of {kato}, {year}", kato=kato, year=year))
 
-    @sub.command("plan")
+    @sub.command("plan", help=N_("Budget plan: the exact integer program (HiGHS) beside a greedy plan; gain and gain "
+                                 "per billion tenge."))
     def plan(
-        budget: float = typer.Option(..., "--budget", help="Budget, tenge."),
-        year: int = typer.Option(..., "--year"),
-        objective: str = typer.Option("popweighted", "--objective", help="popweighted | threshold"),
-        threshold: float = typer.Option(70.0, "--threshold", help="Coverage %% to lift settlements to (threshold)."),
-        region: Optional[str] = typer.Option(None, "--region", help="Only projects in this region."),
-        time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, s."),
-        projects: bool = typer.Option(False, "--projects", help="List the chosen projects, not the summary."),
+        budget: float = typer.Option(..., "--budget", help=N_("Budget, tenge.")),
+        year: int = typer.Option(..., "--year", help=N_("Year of the inventory.")),
+        objective: str = typer.Option("popweighted", "--objective", help=N_("popweighted or threshold.")),
+        threshold: float = typer.Option(70.0, "--threshold",
+                                        help=N_("Coverage, %, to lift settlements to (objective threshold).")),
+        region: Optional[str] = typer.Option(None, "--region", help=N_("Only projects in this region.")),
+        time_limit: float = typer.Option(60.0, "--time-limit", help=N_("Solver time limit, s.")),
+        projects: bool = typer.Option(False, "--projects", help=N_("List the chosen projects, not the summary.")),
         edition: str = EditionOpt,
         fmt: Format = FormatOpt,
     ) -> None:
-        """Budget plan: exact integer program (HiGHS) beside a greedy plan; gain and gain per bn tenge."""
         from aimaq.standards import service
 
         con = _con()
         try:
-            result = service.plan_budget(con, budget, year, objective=objective, threshold_pct=threshold,
+            result = service.plan_budget(con, budget, year, objective=objective.lower(), threshold_pct=threshold,
                                          region=region, edition=edition, time_limit_s=time_limit)
         finally:
             con.close()
         if projects:
-            emit(result.projects, fmt, title="Проекты")
+            emit(result.projects, fmt, title=_("Projects"))
         else:
-            emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt, title="План: ILP и жадный")
+            emit(result.summary.with_columns(run_id=pl.lit(result.run_id)), fmt,
+                 title=_("Plan: integer program and greedy"))
 
-    @sub.command("compute")
-    def compute(year: int = typer.Option(..., "--year"), edition: str = EditionOpt,
+    @sub.command("compute", help=N_("Recompute and store coverage for a year (after importing an inventory or a "
+                                    "road network)."))
+    def compute(year: int = typer.Option(..., "--year", help=N_("Year of the inventory.")), edition: str = EditionOpt,
                 roads: bool = typer.Option(True, "--roads/--no-roads",
-                                           help="Use the imported road network (when there is one)."),
+                                           help=N_("Use the imported road network (when there is one).")),
                 fmt: Format = FormatOpt) -> None:
-        """Recompute and store coverage for a year (after importing an inventory or a road network)."""
         from aimaq.standards import service
 
         con = _con()
@@ -109,12 +113,13 @@ def register(app: typer.Typer) -> None:
             frame = run.aggregates.filter((pl.col("level") == "country") & (pl.col("direction") == ""))
         finally:
             con.close()
-        emit(frame.with_columns(run_id=pl.lit(run.run_id)), fmt, title=f"run {run.run_id}")
+        emit(frame.with_columns(run_id=pl.lit(run.run_id)), fmt, title=_("Run {id}", id=run.run_id))
 
-    @sub.command("synth")
-    def synth(year: int = typer.Option(..., "--year"), seed: int = typer.Option(2023, "--seed"),
+    @sub.command("synth", help=N_("Generate the SYNTHETIC inventory for a year, calibrated to the review's regional "
+                                  "coverage."))
+    def synth(year: int = typer.Option(..., "--year", help=N_("Year of the inventory.")),
+              seed: int = typer.Option(2023, "--seed", help=N_("Seed of the synthetic data.")),
               edition: str = EditionOpt, fmt: Format = FormatOpt) -> None:
-        """Generate the SYNTHETIC inventory for a year, calibrated to the review's regional coverage."""
         from aimaq.standards import service
 
         con = _con()
@@ -122,14 +127,16 @@ def register(app: typer.Typer) -> None:
             out = service.build_synthetic_inventory(con, year, seed, edition=edition)
         finally:
             con.close()
-        emit(out["calibration"], fmt, title=f"Калибровка синтетического реестра {year}: "
-                                            f"{out['facilities']} объектов, {out['service_levels']} уровней услуг")
+        emit(out["calibration"], fmt, title=_("Calibration of the synthetic inventory {year}: {facilities} facilities, "
+                                              "{levels} service levels", year=year, facilities=out["facilities"],
+                                              levels=out["service_levels"]))
 
-    @sub.command("import-facilities")
-    def import_fac(file: Path = typer.Argument(...), year: int = typer.Option(..., "--year"),
-                   dry_run: bool = typer.Option(False, "--dry-run"), edition: str = EditionOpt) -> None:
-        """Import a facility inventory (CSV/XLSX: kato, facility, lat, lon, name, capacity, wear_pct, condition,
-        year_built); all rows or none."""
+    @sub.command("import-facilities", help=N_("Import a facility inventory (CSV/XLSX: kato, facility, lat, lon, name, "
+                                              "capacity, wear_pct, condition, year_built); all rows or none."))
+    def import_fac(file: Path = typer.Argument(..., help=N_("CSV or XLSX with the facilities.")),
+                   year: int = typer.Option(..., "--year", help=N_("Year of the inventory.")),
+                   dry_run: bool = typer.Option(False, "--dry-run", help=N_("Validate and report, write nothing.")),
+                   edition: str = EditionOpt) -> None:
 
         from aimaq.standards import service
 
@@ -138,18 +145,18 @@ def register(app: typer.Typer) -> None:
             out = service.import_facilities(con, file, year, edition=edition, dry_run=dry_run)
         finally:
             con.close()
-        typer.echo(f"{file}: {out['rows']} facilities" + (" (dry run: nothing written)" if dry_run
-                                                          else f" added (import #{out['import_id']})"))
+        typer.echo(_("{file}: {n} facilities (dry run: nothing written)", file=file, n=out["rows"]) if dry_run else
+                   _("{file}: {n} facilities added (import #{id})", file=file, n=out["rows"], id=out["import_id"]))
 
-    @sub.command("import-roads")
-    def import_roads(file: Path = typer.Argument(..., help="CSV or XLSX with columns from_kato, to_kato, km."),
-                     dry_run: bool = typer.Option(False, "--dry-run", help="Only validate; write nothing."),
+    @sub.command("import-roads", help=N_("Import a road network (edges between settlements, km by road; ends as KATO "
+                                         "codes or settlement names). Within-km items then use road distances "
+                                         "instead of straight line × detour. All rows or none."))
+    def import_roads(file: Path = typer.Argument(..., help=N_("CSV or XLSX with columns from_kato, to_kato, km.")),
+                     dry_run: bool = typer.Option(False, "--dry-run", help=N_("Validate and report, write nothing.")),
                      append: bool = typer.Option(False, "--append",
-                                                 help="Add to the stored network instead of replacing it."),
-                     source: Optional[str] = typer.Option(None, "--source", help="Who measured the distances.")
+                                                 help=N_("Add to the stored network instead of replacing it.")),
+                     source: Optional[str] = typer.Option(None, "--source", help=N_("Who measured the distances."))
                      ) -> None:
-        """Import a road network (edges between settlements, km by road; ends as KATO codes or settlement names).
-        Within-km items then use road distances instead of straight line × detour. All rows or none."""
         from aimaq.standards import service
 
         con = _con()
@@ -157,17 +164,17 @@ def register(app: typer.Typer) -> None:
             out = service.import_roads(con, file, source=source, append=append, dry_run=dry_run)
         finally:
             con.close()
-        what = f"{file}: {out['edges']} road edges between {out['settlements']} settlements"
+        what = _("{file}: {edges} road edges between {n} settlements", file=file, edges=out["edges"],
+                 n=out["settlements"])
         if dry_run:
-            typer.echo(what + " (dry run: nothing written)")
+            typer.echo(what + " " + _("(dry run: nothing written)"))
         else:
-            kept = f", {out['kept_edges']} kept from the previous network" if out["kept_edges"] else ""
-            typer.echo(what + f" loaded (import #{out['import_id']}{kept}); run `aimaq standards compute --year "
-                              f"YEAR` to recompute coverage")
+            kept = (", " + _("{n} kept from the previous network", n=out["kept_edges"])) if out["kept_edges"] else ""
+            typer.echo(what + " " + _("loaded (import #{id}{kept}); `aimaq standards compute --year YEAR` recomputes "
+                                      "coverage with them", id=out["import_id"], kept=kept))
 
-    @sub.command("catalogue")
+    @sub.command("catalogue", help=N_("The catalogue's items: code, direction, categories, rule."))
     def catalogue(edition: str = EditionOpt, fmt: Format = FormatOpt) -> None:
-        """The catalogue's items: code, direction, categories, rule."""
         from aimaq.standards.spec import load_catalogue
 
         cat = load_catalogue(edition)

@@ -8,21 +8,21 @@ import polars as pl
 import typer
 
 from aimaq.cli.output import Format, emit, format_option
+from aimaq.i18n import N_, _
 
 FormatOpt = format_option()
 
 
 def register(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Сёла с потенциалом развития: опорные, спутниковые, остальные.", no_args_is_help=True)
+    sub = typer.Typer(help=N_("Villages with development potential: support, satellite, other."), no_args_is_help=True)
     app.add_typer(sub, name="villages")
 
-    @sub.command("classify")
+    @sub.command("classify", help=N_("Classify all rural settlements by the criteria spec and store the result."))
     def classify_cmd(
-        edition: str = typer.Option("2025", "--edition", help="Criteria edition or YAML path."),
-        year: int = typer.Option(2023, "--year", help="Year of the service levels used."),
+        edition: str = typer.Option("2025", "--edition", help=N_("Criteria edition or YAML path.")),
+        year: int = typer.Option(2023, "--year", help=N_("Year of the service levels used.")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Classify all rural settlements by the criteria spec and store the result."""
         from aimaq.rural.service import classify_villages
         from aimaq.store.db import connect
 
@@ -33,16 +33,15 @@ def register(app: typer.Typer) -> None:
             con.close()
         for note in out["notes"]:
             typer.echo(note, err=True)
-        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title="Классификация сёл")
+        emit(out["summary"].with_columns(run_id=pl.lit(out["run_id"])), fmt, title=_("Classification of villages"))
 
-    @sub.command("show")
+    @sub.command("show", help=N_("Counts and population shares by role and potential; population change 2019–2023 "
+                                 "of villages with potential."))
     def show(
-        region: Optional[str] = typer.Option(None, "--region", help="A region (name or KATO): by district."),
-        list_villages: bool = typer.Option(False, "--list", help="List the villages, not the summary."),
+        region: Optional[str] = typer.Option(None, "--region", help=N_("A region (name or KATO): by district.")),
+        list_villages: bool = typer.Option(False, "--list", help=N_("List the villages, not the summary.")),
         fmt: Format = FormatOpt,
     ) -> None:
-        """Counts and population shares by role and potential; population change 2019–2023 of villages with
-        potential."""
         from aimaq.rural.service import show_villages
         from aimaq.store.db import connect
 
@@ -51,4 +50,5 @@ def register(app: typer.Typer) -> None:
             frame = show_villages(con, region, list_villages=list_villages)
         finally:
             con.close()
-        emit(frame, fmt, title="Сёла с потенциалом развития" + (" (синтетические данные)" if frame["synthetic"].any() else ""))
+        emit(frame, fmt, title=_("Villages with development potential")
+             + (" " + _("(synthetic data)") if frame["synthetic"].any() else ""))

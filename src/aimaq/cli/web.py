@@ -1,5 +1,6 @@
 """`aimaq web serve`: the REST API (OpenAPI at /docs) and the digital village map at /.
-`aimaq web user add|list|disable|enable`: the users who may upload data (ministry: any region; akimat: its own)."""
+`aimaq web user add|list|disable|enable|token|revoke|password`: the server's users and their roles, tokens and
+passwords."""
 
 from __future__ import annotations
 
@@ -17,21 +18,39 @@ def register(app: typer.Typer) -> None:
     @web.command("serve")
     def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
               port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+              workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                          help="Server processes (more than one needs PostgreSQL)."),
+              max_upload_mb: float = typer.Option(None, "--max-upload-mb", min=0.001,
+                                                  help="Largest upload (default 50, or AIMAQ_MAX_UPLOAD_MB)."),
               ) -> None:
-        """Serve the API and the map over the database (--db), read-only except uploads, until interrupted."""
+        """Serve the API and the map over the database (--db) until interrupted."""
+        import os
         from pathlib import Path
+
+        import uvicorn
 
         from aimaq.errors import AimaqError
         from aimaq.settings import get_settings
+        from aimaq.store.db import is_server, redact
         from aimaq.web import create_app
 
         db_path = get_settings().db_path
-        if str(db_path) != ":memory:" and not Path(db_path).exists():
+        server = is_server(db_path)
+        if not server and str(db_path) != ":memory:" and not Path(db_path).exists():
             raise AimaqError(f"database {db_path} does not exist; run `aimaq demo` or `aimaq init` first")
-        application = create_app(db_path)
-        typer.echo(f"Aimaq web: http://{host}:{port}/ (API docs at /docs) over {db_path}", err=True)
-        import uvicorn
-
+        if max_upload_mb is not None:
+            os.environ["AIMAQ_MAX_UPLOAD_MB"] = str(max_upload_mb)
+        typer.echo(f"Aimaq web: http://{host}:{port}/ (API docs at /docs) over {redact(db_path)}, "
+                   f"{workers} worker(s)", err=True)
+        if workers > 1:
+            if not server:
+                raise AimaqError("several workers need PostgreSQL (--db postgresql://…): a DuckDB file has one "
+                                 "writing process; one worker serves it with a thread per request")
+            os.environ["AIMAQ_DB"] = str(db_path)  # each worker process builds its app from the environment
+            uvicorn.run("aimaq.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                        log_level="warning")
+            return
+        application = create_app(db_path, max_upload_mb=max_upload_mb)
         uvicorn.run(application, host=host, port=port, log_level="info")
 
     users = typer.Typer(help="Users who upload data through the web (tokens are shown once).", no_args_is_help=True)
@@ -39,16 +58,24 @@ def register(app: typer.Typer) -> None:
 
     @users.command("add")
     def user_add(name: str = typer.Argument(..., help="User name (e.g. «Акимат Абайской области»)."),
-                 role: str = typer.Option(..., "--role", help="ministry (every region) or akimat (its own region)."),
+                 role: str = typer.Option(..., "--role", help="viewer, akimat (its own region), analyst, ministry "
+                                          "or admin."),
                  region: str = typer.Option(None, "--region", help="The akimat's region: name or KATO code."),
+                 password: bool = typer.Option(False, "--password", help="Also ask for a log-in password."),
+                 days: int = typer.Option(90, "--token-days", min=1, help="The token's lifetime in days."),
                  ) -> None:
-        """Add a user and print its token once (only its SHA-256 is stored)."""
-        from aimaq.store.db import connect
+        """Add a user and print its token once, on the last line (only its SHA-256 is stored)."""
+        from aimaq.store import audit
+        from aimaq.store.db import connect, transaction
         from aimaq.web.users import add_user
 
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
         con = connect()
         try:
-            user, token = add_user(con, name, role, region)
+            with transaction(con):
+                user, token = add_user(con, name, role, region, password=secret, token_days=days)
+                audit.record(con, "user_add", obj=f"user:{user.name}",
+                             new={"role": user.role, "region_kato": user.region_kato})
         finally:
             con.close()
         where = f", region {user.region_kato}" if user.region_kato else ""
@@ -86,3 +113,54 @@ def register(app: typer.Typer) -> None:
 
     users.command("disable")(_toggle(False))
     users.command("enable")(_toggle(True))
+
+    @users.command("token")
+    def user_token(name: str = typer.Argument(..., help="User name."),
+                   days: int = typer.Option(90, "--days", min=1, help="Lifetime in days.")) -> None:
+        """Issue a new token for the user and print it once, on the last line."""
+        from aimaq.store import audit
+        from aimaq.store.db import connect, transaction
+        from aimaq.web.users import issue_token
+
+        con = connect()
+        try:
+            with transaction(con):
+                token = issue_token(con, name, days=days)
+                audit.record(con, "token_issue", obj=f"user:{name}", new={"days": days})
+        finally:
+            con.close()
+        typer.echo(f"new token for {name!r}, valid {days} days (shown once):", err=True)
+        typer.echo(token)
+
+    @users.command("revoke")
+    def user_revoke(name: str = typer.Argument(..., help="User name.")) -> None:
+        """Revoke every live token of the user at once."""
+        from aimaq.store import audit
+        from aimaq.store.db import connect, transaction
+        from aimaq.web.users import revoke_tokens
+
+        con = connect()
+        try:
+            with transaction(con):
+                count = revoke_tokens(con, name)
+                audit.record(con, "token_revoke", obj=f"user:{name}", new={"revoked": count})
+        finally:
+            con.close()
+        typer.echo(f"{count} token(s) of {name!r} revoked", err=True)
+
+    @users.command("password")
+    def user_password(name: str = typer.Argument(..., help="User name.")) -> None:
+        """Set the user's log-in password (asked twice, never echoed; stored as an argon2id hash)."""
+        from aimaq.store import audit
+        from aimaq.store.db import connect, transaction
+        from aimaq.web.users import set_password
+
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        con = connect()
+        try:
+            with transaction(con):
+                set_password(con, name, secret)
+                audit.record(con, "password_set", obj=f"user:{name}")
+        finally:
+            con.close()
+        typer.echo(f"password of {name!r} set", err=True)

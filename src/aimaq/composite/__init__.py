@@ -19,7 +19,7 @@ Build and query::
     CompositeIndex.from_log(ix.to_log(), data).equals(ix)             # a result regenerates from its log
 
 Steps (sklearn-style: params unchanged in __init__, fit() sets attributes ending in _, transform returns Data):
-`Denominate`, `Impute`, `Screen`, `Treat`, `Normalise`, `Aggregate`; kernels in `aimaq.composite.kernels`.
+`Denominate`, `Impute`, `Screen`, `Treat`, `Transform`, `Normalise`, `Aggregate`; kernels in `aimaq.composite.kernels`.
 
 Audit: `aimaq.composite.audit` (indicator_stats, availability, correlations, factor_consistency (Cronbach's alpha,
 PCA), effective_weights, leave_one_out, audit); `run_audit(ix)` = audit.audit.
@@ -44,12 +44,23 @@ from aimaq.composite.audit import (
 from aimaq.composite.data import Data, data_from_frame, read_data
 from aimaq.composite.index import CompositeIndex, StepRecord, fingerprint
 from aimaq.composite.spec import IndexSpec, Node, load_spec
-from aimaq.composite.steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat, make_step, pca_weights
+from aimaq.composite.steps import (
+    Aggregate,
+    Denominate,
+    Impute,
+    Normalise,
+    Screen,
+    Transform,
+    Treat,
+    ahp_for_spec,
+    make_step,
+    pca_weights,
+)
 from aimaq.composite.uncertainty import UncertainInput, UncertaintyResult, replicate_draw, run_uncertainty
 
 __all__ = [
     "Aggregate", "CompositeIndex", "Data", "Denominate", "Impute", "IndexSpec", "Node", "Normalise", "Screen",
-    "StepRecord", "Treat", "UncertainInput", "UncertaintyResult", "availability", "correlations",
+    "StepRecord", "Transform", "Treat", "ahp_for_spec", "UncertainInput", "UncertaintyResult", "availability", "correlations",
     "data_from_frame", "effective_weights", "factor_consistency", "fingerprint", "indicator_stats", "leave_one_out",
     "load_spec", "make_step", "pca_weights", "read_data", "replicate_draw", "run_audit", "run_uncertainty",
 ]

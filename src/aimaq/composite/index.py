@@ -18,7 +18,7 @@ from aimaq.composite.steps import Step, make_step
 from aimaq.errors import ComputationError, SpecError
 
 STAGE_OF_STEP = {"denominate": "Denominated", "impute": "Imputed", "screen": "Screened", "treat": "Treated",
-                 "normalise": "Normalised", "aggregate": "Aggregated"}
+                 "transform": "Transformed", "normalise": "Normalised", "aggregate": "Aggregated"}
 LOG_FORMAT = "aimaq.composite.log/1"
 
 

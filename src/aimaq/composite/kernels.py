@@ -356,3 +356,75 @@ AGGREGATORS = {
     "genmean": agg_genmean,
     "copeland": agg_copeland,
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# transforms, piecewise normalisation, AHP
+
+TRANSFORMS = ("none", "log", "log1p", "sqrt")
+
+
+def transform(x, method: str, *, what="transform"):
+    """Monotone transform of raw values: log (natural; x > 0), log1p (x > -1), sqrt (x >= 0), none.
+    A value outside the domain is a ComputationError (no silent NaN)."""
+    x = np.asarray(x, dtype=float)
+    if method == "none":
+        return x.copy()
+    low = {"log": 0.0, "log1p": -1.0, "sqrt": 0.0}.get(method)
+    if low is None:
+        raise ValueError(f"unknown transform {method!r}")
+    bad = (x <= low) if method != "sqrt" else (x < 0)
+    if np.any(bad & ~np.isnan(x)):
+        raise ComputationError(f"{what}: {method} needs values {'>=' if method == 'sqrt' else '>'} {low:g}")
+    return {"log": np.log, "log1p": np.log1p, "sqrt": np.sqrt}[method](x)
+
+
+def norm_piecewise(x_orig, threshold, direction=1.0, scale: float = 1.0):
+    """Threshold normalisation onto [0, 1): x / (2t) up to t, then 0.5 + 0.5 (1 - exp(-(x - t) / t)) — linear below
+    the threshold, saturating above it, so extreme values (a smelter's air pollution) cannot stretch the scale.
+    Direction -1 gives 1 - that. Takes the original x (not direction-flipped)."""
+    t = np.asarray(threshold, dtype=float)
+    if np.any(t <= 0):
+        raise ComputationError("piecewise: the threshold must be positive")
+    with np.errstate(over="ignore"):
+        y = np.where(x_orig <= t, x_orig / (2 * t), 0.5 + 0.5 * (1 - np.exp(-(x_orig - t) / t)))
+    y = np.where(np.asarray(direction) < 0, 1 - y, y)
+    return y * scale
+
+
+# Saaty's random consistency indices for n = 1..10 (n <= 2 is always consistent)
+AHP_RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
+
+
+def ahp_matrix(upper) -> np.ndarray:
+    """The reciprocal pairwise-comparison matrix from its upper triangle given row by row
+    ([[a12, a13, ...], [a23, ...], ...]); entries must be positive."""
+    n = len(upper) + 1
+    A = np.ones((n, n))
+    for i, row in enumerate(upper):
+        if len(row) != n - 1 - i:
+            raise ValueError(f"row {i + 1} of the upper triangle needs {n - 1 - i} entries, got {len(row)}")
+        for j, v in enumerate(row):
+            v = float(v)
+            if not v > 0:
+                raise ValueError(f"comparison ({i + 1}, {i + 2 + j}) must be positive, got {v}")
+            A[i, i + 1 + j] = v
+            A[i + 1 + j, i] = 1.0 / v
+    return A
+
+
+def ahp_weights(A: np.ndarray) -> dict:
+    """Principal-eigenvector weights of a pairwise-comparison matrix (summing to 1) with Saaty's consistency:
+    lambda_max, CI = (lambda_max - n)/(n - 1), CR = CI / RI(n) (0 where RI is 0). CR > 0.1 is the usual limit."""
+    n = A.shape[0]
+    vals, vecs = np.linalg.eig(A)
+    k = int(np.argmax(vals.real))
+    w = np.abs(vecs[:, k].real)
+    w = w / w.sum()
+    lam = float(vals[k].real)
+    ci = (lam - n) / (n - 1) if n > 1 else 0.0
+    ri = AHP_RANDOM_INDEX.get(n)
+    if ri is None:
+        raise ValueError(f"no random index for {n} criteria (at most 10)")
+    cr = ci / ri if ri > 0 else 0.0
+    return {"weights": w, "lambda_max": lam, "ci": ci, "cr": cr}

@@ -15,7 +15,7 @@ from aimaq.composite.spec import IndexSpec, load_spec
 from aimaq.composite.uncertainty import UncertaintyResult, run_uncertainty
 from aimaq.errors import SpecError
 
-STAGES = ("Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated")
+STAGES = ("Denominated", "Imputed", "Screened", "Treated", "Transformed", "Normalised", "Aggregated")
 
 
 def load_data_for(spec: IndexSpec, path: str | Path) -> Data:
@@ -103,6 +103,62 @@ def run_asem_example(out: str | Path, uncertainty: int | None = None, seed: int 
     return ix, res
 
 
+def run_odk_example(out: str | Path, recommended: bool = False, uncertainty: int | None = None,
+                    seed: int | None = None, sensitivity: bool = True) -> dict:
+    """The ranking of Kazakhstan's regions by open-data-kazakhstan on its real data (shipped copy).
+
+    Always: the peer's method from its spec -> DIR/normalised.csv (region + the 16 scaled indicators, the peer's
+    names), DIR/results.csv (region, score, rank), DIR/weights.csv, DIR/ahp.csv (consistency), DIR/check.csv (largest
+    difference from the peer's published figures), DIR/methodology.yaml and DIR/stages/*.csv.
+    With `recommended`: Aimaq's method on the same data in DIR/recommended/ (the same files, rank_stats.csv with
+    uncertainty, sensitivity.csv), DIR/comparison.csv (both ranks per region and the indicator that moved it most,
+    with the reason) and DIR/ladder.csv (the peer's method changed one step at a time into the recommended one)."""
+    from aimaq.composite import odk
+
+    out = Path(out)
+    peer = odk.build("peer")
+    written = _write_odk(peer, out)
+    check = odk.check_against_published(peer)
+    pl.DataFrame([check]).write_csv(out / "check.csv")
+    summary: dict = {"peer": peer, "check": check, "written": written}
+    if not recommended:
+        return summary
+    rec = odk.build("recommended")
+    rdir = out / "recommended"
+    summary["written"] += _write_odk(rec, rdir)
+    n = uncertainty or (rec.spec.uncertainty or {}).get("n", 1000)
+    res = uncertainty_for(rec, n, seed=seed, sensitivity=sensitivity)
+    summary["written"] += write_uncertainty(res, rdir)
+    cmp = odk.compare(peer, rec)
+    cmp.table.write_csv(out / "comparison.csv")
+    lad, _ixs = odk.ladder()
+    lad.write_csv(out / "ladder.csv")
+    summary.update(recommended=rec, uncertainty=res, comparison=cmp, ladder=lad)
+    return summary
+
+
+def _write_odk(ix: CompositeIndex, out: Path) -> list[Path]:
+    from aimaq.composite import odk
+
+    out.mkdir(parents=True, exist_ok=True)
+    stages = out / "stages"
+    stages.mkdir(exist_ok=True)
+    written = []
+    for rec in ix.log:
+        p = stages / f"{rec.stage}.csv"
+        ix.stage(rec.stage).write_csv(p)
+        written.append(p)
+    frames = {"normalised.csv": odk.normalised(ix), "results.csv": odk.results(ix), "weights.csv": odk.weights(ix)}
+    ahp = odk.ahp_table(ix)
+    if ahp is not None:
+        frames["ahp.csv"] = ahp
+    for name, frame in frames.items():
+        frame.write_csv(out / name, float_precision=None)
+        written.append(out / name)
+    (out / "methodology.yaml").write_text(ix.log_yaml(), encoding="utf-8")
+    return written + [out / "methodology.yaml"]
+
+
 def regenerate_from_log(log_path: str | Path, data_path: str | Path, *, new_data: bool = False,
                         refit: bool = False) -> CompositeIndex:
     """Rebuild an index from DIR/methodology.yaml and its raw data. The logged normalisation bounds and weights are
@@ -120,4 +176,4 @@ def regenerate_from_log(log_path: str | Path, data_path: str | Path, *, new_data
 
 
 __all__ = ["STAGES", "build_index", "load_data_for", "write_outputs", "write_uncertainty", "uncertainty_for",
-           "run_asem_example", "regenerate_from_log"]
+           "run_asem_example", "run_odk_example", "regenerate_from_log"]

@@ -15,7 +15,7 @@ import yaml
 
 from aimaq.errors import SpecError
 
-STEP_NAMES = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
+STEP_NAMES = ("denominate", "impute", "screen", "treat", "transform", "normalise", "aggregate")
 
 
 @dataclass
@@ -39,6 +39,8 @@ class Node:
     # aggregates
     aggregation: str | None = None
     aggregation_params: dict[str, Any] = field(default_factory=dict)
+    # AHP: pairwise comparisons of the children, {order: [child codes], upper: [[a12, a13, ...], [a23, ...], ...]}
+    ahp: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"code": self.code}
@@ -58,6 +60,8 @@ class Node:
                 d["aggregation"] = self.aggregation
             if self.aggregation_params:
                 d["aggregation_params"] = dict(self.aggregation_params)
+            if self.ahp is not None:
+                d["ahp"] = copy.deepcopy(self.ahp)
         d.update(copy.deepcopy(self.overrides))
         return d
 
@@ -179,13 +183,15 @@ class IndexSpec:
                     node.unit = raw.pop("unit", None)
                     node.target = raw.pop("target", None)
                     node.goalposts = raw.pop("goalposts", None)
-                    if node.goalposts is not None and (len(node.goalposts) != 2 or node.goalposts[1] <= node.goalposts[0]):
-                        problems.append(f"{code}: goalposts must be [lower, upper] with upper > lower")
+                    problem = _goalposts_problem(node.goalposts)
+                    if problem:
+                        problems.append(f"{code}: {problem}")
                     node.denominator = raw.pop("denominator", None)
                     node.scale_factor = float(raw.pop("scale_factor", 1.0))
                 else:
                     node.aggregation = raw.pop("aggregation", None)
                     node.aggregation_params = raw.pop("aggregation_params", {}) or {}
+                    node.ahp = raw.pop("ahp", None)
                 if raw:
                     problems.append(f"{code}: unknown keys {sorted(raw)}")
                 nodes[code] = node
@@ -200,6 +206,10 @@ class IndexSpec:
                     problems.append(f"{c}: parent {n.parent!r} is not a node")
                 elif nodes[n.parent].kind != "aggregate":
                     problems.append(f"{c}: parent {n.parent!r} is an indicator")
+        for c, n in nodes.items():
+            if n.kind == "aggregate" and n.ahp is not None:
+                problems += [f"{c}: ahp: {p}" for p in ahp_problems(n.ahp, [k for k, m in nodes.items()
+                                                                               if m.parent == c])]
         has_child = {n.parent for n in nodes.values()}
         for c, n in nodes.items():
             if n.kind == "aggregate" and c not in has_child:
@@ -239,6 +249,58 @@ class IndexSpec:
         except yaml.YAMLError as exc:
             raise SpecError(f"spec is not valid YAML: {exc}") from exc
         return cls.from_dict(d)
+
+
+def _goalposts_problem(gp) -> str | None:
+    """None if `gp` is [lower, upper] with upper > lower; either end may be "min" / "max" (fitted on the data)."""
+    if gp is None:
+        return None
+    if not isinstance(gp, (list, tuple)) or len(gp) != 2:
+        return "goalposts must be [lower, upper]"
+    lo, hi = gp
+    if lo == "max" or hi == "min":
+        return "goalposts: the lower end may be a number or min, the upper a number or max"
+    for v in gp:
+        if not (v in ("min", "max") or isinstance(v, (int, float)) and not isinstance(v, bool)):
+            return f"goalposts: {v!r} is neither a number nor min/max"
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and hi <= lo:
+        return "goalposts must be [lower, upper] with upper > lower"
+    return None
+
+
+def parse_ratio(v) -> float:
+    """A pairwise comparison as YAML writes it: 3, 0.5, "1/3"."""
+    if isinstance(v, str) and "/" in v:
+        a, b = v.split("/", 1)
+        return float(a) / float(b)
+    return float(v)
+
+
+def ahp_problems(ahp, children: list[str]) -> list[str]:
+    """What is wrong with an aggregate's `ahp:` section (order = exactly its children; a full upper triangle of
+    positive numbers)."""
+    if not isinstance(ahp, dict) or set(ahp) - {"order", "upper"} or "upper" not in ahp:
+        return ["needs {order: [children], upper: [[...], ...]}"]
+    order = list(ahp.get("order") or children)
+    out = []
+    if sorted(order) != sorted(children):
+        out.append(f"order {order} must list exactly the children {children}")
+    upper = ahp["upper"]
+    n = len(order)
+    if not isinstance(upper, list) or len(upper) != n - 1:
+        return out + [f"upper needs {n - 1} rows for {n} children"]
+    for i, row in enumerate(upper):
+        if not isinstance(row, list) or len(row) != n - 1 - i:
+            out.append(f"upper row {i + 1} needs {n - 1 - i} entries")
+            continue
+        for v in row:
+            try:
+                ok = parse_ratio(v) > 0
+            except (TypeError, ValueError, ZeroDivisionError):
+                ok = False
+            if not ok:
+                out.append(f"upper row {i + 1}: {v!r} is not a positive number")
+    return out
 
 
 def read_yaml_source(src: str | Path, what: str = "file") -> str:

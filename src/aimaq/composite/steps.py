@@ -116,7 +116,7 @@ class Denominate(Step):
 
 # ---------------------------------------------------------------------------------------------------------------
 
-IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median", "latest", "linear")
+IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median", "latest", "linear", "knn")
 
 
 class Impute(Step):
@@ -125,17 +125,24 @@ class Impute(Step):
     method: mean | median (over units, per year) | group_mean | group_median (over the units of the same `group`,
     per year; COINr i_mean_grp / i_median_grp) | latest (panel: last earlier value of the same unit, at most
     `max_time` years back) | linear (panel: linear interpolation between the unit's nearest earlier and later
-    values; before the first / after the last value the nearest value is carried) | none.
+    values; before the first / after the last value the nearest value is carried) | knn (k-nearest neighbours, as
+    scikit-learn's KNNImputer: the unweighted mean of the `k` nearest units that have the value, distance NaN-aware
+    Euclidean over `features` - indicator codes and other data columns such as denominators; default every
+    indicator - on their raw scales, or z-scored first with `standardise: true`; per year for a panel) | none.
     Per-indicator override in the spec: `impute: {method: ..., group: ...}`. Cells that stay missing (e.g. a group
     with no data) are left missing and counted in `remaining_missing_`.
     """
 
     name = "impute"
 
-    def __init__(self, method: str = "mean", group: str | None = None, max_time: int | None = None):
+    def __init__(self, method: str = "mean", group: str | None = None, max_time: int | None = None, k: int = 5,
+                 features: list[str] | None = None, standardise: bool = False):
         self.method = method
         self.group = group
         self.max_time = max_time
+        self.k = k
+        self.features = features
+        self.standardise = standardise
 
     def _plan(self, data, spec) -> dict[str, dict]:
         plan = {}
@@ -154,6 +161,12 @@ class Impute(Step):
                     raise SpecError(f"impute: group column {m['group']!r} not in the data")
             if m["method"] in ("latest", "linear") and data.years is None:
                 raise SpecError(f"impute: method {m['method']} needs panel data (a year column)")
+            if m["method"] == "knn":
+                if not (isinstance(self.k, int) and self.k >= 1):
+                    raise SpecError(f"impute: k must be a positive integer, got {self.k!r}")
+                unknown = [f for f in self.features or [] if f not in data.icodes and f not in data.denoms]
+                if unknown:
+                    raise SpecError(f"impute: knn features {unknown} are neither indicators nor data columns")
             plan[c] = m
         return plan
 
@@ -189,10 +202,39 @@ class Impute(Step):
                             warnings.simplefilter("ignore", RuntimeWarning)
                             fill = f(block, axis=-2, keepdims=True)
                         sub[..., r, :] = np.where(np.isnan(block), fill, block)
+            elif method == "knn":
+                sub = self._impute_knn(X, cols, data)
             else:
                 sub = _impute_panel(sub, data, method, max_time)
             X[..., cols] = sub
         return X
+
+    def _impute_knn(self, X, cols: list[int], data) -> np.ndarray:
+        """The knn-imputed columns `cols` of the stack X (B, rows, k); features as in the class docstring (the
+        imputed columns themselves are always among them)."""
+        from sklearn.impute import KNNImputer
+
+        names = list(self.features) if self.features else list(data.icodes)
+        names += [data.icodes[j] for j in cols if data.icodes[j] not in names]
+        out = np.array(X[..., cols], copy=True)
+        for b in range(X.shape[0]):
+            for rows in data.year_blocks():
+                F = np.column_stack([X[b][rows, data.icodes.index(f)] if f in data.icodes else data.denoms[f][rows]
+                                     for f in names])
+                centre, spread = np.zeros(F.shape[1]), np.ones(F.shape[1])
+                if self.standardise:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        centre, spread = np.nanmean(F, axis=0), np.nanstd(F, axis=0)
+                    centre = np.nan_to_num(centre)
+                    spread = np.where((spread > 0) & np.isfinite(spread), spread, 1.0)
+                filled = KNNImputer(n_neighbors=self.k, keep_empty_features=True).fit_transform((F - centre) / spread)
+                filled = filled * spread + centre
+                for i, j in enumerate(cols):
+                    f = names.index(data.icodes[j])
+                    col = out[b, rows, i]
+                    out[b, rows, i] = np.where(np.isnan(col), filled[:, f], col)
+        return out
 
     def transform(self, data, spec):
         return data.with_values(self.compute(data.X[None], data, spec)[0])
@@ -316,7 +358,7 @@ class Screen(Step):
         self.keep_ = ~drop
         self.availability_ = {f"{u}" if data.years is None else f"{u}/{y}": round(float(a), 6)
                               for u, y, a in zip(units, data.years if data.years is not None else units, avail)}
-        self.removed_units_ = sorted(set(units[drop]))
+        self.removed_units_ = sorted({str(u) for u in units[drop]})
         if self.keep_.sum() == 0:
             raise ComputationError("screen: every unit was screened out")
         return self
@@ -424,7 +466,56 @@ class Treat(Step):
 
 # ---------------------------------------------------------------------------------------------------------------
 
-NORMALISE_METHODS = ("minmax", "zscore", "rank", "prank", "dist2targ", "dist2max", "goalposts", "fracmax", "none")
+
+class Transform(Step):
+    """Monotone transforms of indicators before normalisation: log (natural), log1p, sqrt, none (the default
+    `method` for every indicator). Per-indicator override in the spec: `transform: log` - e.g. GRP per capita on a
+    log scale, crimes per 100,000 by their square root. A value outside the transform's domain is an error naming
+    the indicator and the units. Logged: transformed_ (code -> transform)."""
+
+    name = "transform"
+
+    def __init__(self, method: str = "none"):
+        self.method = method
+
+    def _plan(self, data, spec) -> dict[str, str]:
+        plan = {}
+        for c in data.icodes:
+            o = _override(spec, c, "transform")
+            m = (o.get("method") if isinstance(o, dict) else o) or self.method
+            if m not in K.TRANSFORMS:
+                raise SpecError(f"transform: unknown method {m!r} for {c} (known: {K.TRANSFORMS})")
+            plan[c] = m
+        return plan
+
+    def fit(self, data, spec):
+        self.transformed_ = {c: m for c, m in self._plan(data, spec).items() if m != "none"}
+        return self
+
+    def compute(self, X, data, spec):
+        X = np.array(X, dtype=float, copy=True)
+        plan = self._plan(data, spec)
+        for j, c in enumerate(data.icodes):
+            m = plan[c]
+            if m == "none":
+                continue
+            try:
+                X[..., j] = K.transform(X[..., j], m, what=f"transform {c}")
+            except ComputationError as exc:
+                col = np.asarray(X[..., j]).reshape(-1, len(data.units))[0]
+                low = 0.0 if m != "log1p" else -1.0
+                bad = data.units[(col < low) | ((col == low) & (m != "sqrt"))]
+                raise ComputationError(f"{exc} (units {list(bad)})") from exc
+        return X
+
+    def transform(self, data, spec):
+        return data.with_values(self.compute(data.X[None], data, spec)[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+NORMALISE_METHODS = ("minmax", "zscore", "rank", "prank", "dist2targ", "dist2max", "goalposts", "fracmax",
+                     "piecewise", "none")
 
 
 def _norm_spec(method: str, params: dict | None):
@@ -506,7 +597,9 @@ class Normalise(Step):
 
     method (params): minmax (range: [0, 100]) | zscore (mean: 0, sd: 1; sample sd) | rank | prank (scale: 1) |
     dist2targ (scale: 1, cap: true; target from the spec) | dist2max (scale: 1) | goalposts (scale: 1,
-    trunc: true; goalposts [lower, upper] from the spec, in the indicator's own units) | fracmax | none.
+    trunc: true; goalposts [lower, upper] from the spec, in the indicator's own units; either end may be "min" /
+    "max": fitted on the data like min-max, e.g. [65, max] for life expectancy) | fracmax | piecewise (threshold:
+    t, scale: 1; x/(2t) up to t, then 0.5 + 0.5 (1 - exp(-(x - t)/t)); 1 - that for direction -1) | none.
     Where the bounds (min/max, mean/sd, ...) are fitted: per year for a panel (default), on all rows (`pooled`),
     or on the `reference` rows only - a base year (`reference: 2020`), several years, or
     `{years: [...], units: [...]}` - and applied to every row, so scores are comparable over time.
@@ -587,11 +680,16 @@ class Normalise(Step):
                             gp = [spec.nodes[c].goalposts for c in codes]
                             if any(g is None for g in gp):
                                 raise SpecError(f"{what}: goalposts missing in the spec for some indicator")
-                            lo = np.array([g[0] for g in gp], dtype=float).reshape(1, -1, 1)
-                            hi = np.array([g[1] for g in gp], dtype=float).reshape(1, -1, 1)
-                    y = K.norm_goalposts(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what=what)
-                    kshape = (1, len(cols), 1)
+                            lo, hi = _goalposts_bounds(gp, sub if fit_rows is rows else np.ascontiguousarray(
+                                np.moveaxis(X[:, fit_rows][:, :, cols], 1, 2)), what)
+                    y = _goalposts_batched(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what)
+                    kshape = (np.shape(lo)[0] if np.ndim(lo) == 3 else 1, len(cols), 1)
                     st = {"lower": np.broadcast_to(lo, kshape), "upper": np.broadcast_to(hi, kshape)}
+                elif m == "piecewise":
+                    if not p.get("threshold"):
+                        raise SpecError(f"{what}: piecewise needs params: {{threshold: t}}")
+                    y = K.norm_piecewise(sub, float(p["threshold"]), d, p.get("scale", 1.0))
+                    st = {}
                 else:
                     xs = sub * d
                     st = {}
@@ -650,6 +748,36 @@ class Normalise(Step):
 
     def transform(self, data, spec):
         return data.with_values(self.compute(data.X[None], data, spec, bounds=self.bounds_ or None)[0])
+
+
+def _goalposts_bounds(gp: list, fit: np.ndarray, what: str):
+    """Lower and upper goalposts of shape (B, k, 1) (or (1, k, 1) when all are numbers): "min" / "max" ends are
+    fitted on `fit` (B, k, rows) per batch member."""
+    B, k = fit.shape[0], fit.shape[1]
+    lo = np.empty((B, k, 1))
+    hi = np.empty((B, k, 1))
+    for i, (a, b) in enumerate(gp):
+        for arr, v in ((lo, a), (hi, b)):
+            if v in ("min", "max"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    vals = (np.nanmin if v == "min" else np.nanmax)(fit[:, i, :], axis=-1)
+                if np.isnan(vals).any():
+                    raise ComputationError(f"{what}: no values to fit the {v} goalpost")
+                arr[:, i, 0] = vals
+            else:
+                arr[:, i, 0] = float(v)
+    if all(isinstance(v, (int, float)) for g in gp for v in g):
+        return lo[:1], hi[:1]
+    return lo, hi
+
+
+def _goalposts_batched(sub, lo, hi, d, scale, trunc, what):
+    """K.norm_goalposts for each batch member (sub: (B, k, rows); lo, hi: (1 or B, k, 1))."""
+    lo = np.broadcast_to(lo, (sub.shape[0],) + lo.shape[1:])
+    hi = np.broadcast_to(hi, (sub.shape[0],) + hi.shape[1:])
+    return np.stack([K.norm_goalposts(sub[b], lo[b, :, 0], hi[b, :, 0], d[0, :, 0], scale, trunc, what=what)
+                     for b in range(sub.shape[0])])
 
 
 def _name_culprit(msg, arr, codes):
@@ -742,8 +870,10 @@ class Aggregate(Step):
     """Aggregate up the tree, bottom-up. method: amean | gmean | hmean | genmean (params: {p: 2}) | copeland;
     per-node override in the spec (`aggregation:` on an aggregate). Missing children are skipped and the weights
     of the others renormalised (COINr). weights: "spec" (node weights), "equal", "pca" (first principal component
-    of each node's children, squared loadings), "pca_abs" (absolute loadings normalised, COINr-style), or a
-    mapping code -> weight overriding the spec. `dat_thresh`:
+    of each node's children, squared loadings), "pca_abs" (absolute loadings normalised, COINr-style), "ahp" (the
+    children of an aggregate with an `ahp:` section get its principal-eigenvector weights; logged in `ahp_` with
+    lambda_max, CI and the consistency ratio CR; others keep the spec's), or a mapping code -> weight overriding
+    the spec. `dat_thresh`:
     an aggregate is left missing where the share of available children is below it.
     """
 
@@ -773,8 +903,13 @@ class Aggregate(Step):
                 w[plan.index[c]] = float(v)
         elif self.weights == "equal":
             w[:] = 1.0
+        elif self.weights == "ahp":
+            for code, res in ahp_for_spec(spec).items():
+                for child, v in res["weights"].items():
+                    if child in plan.index:
+                        w[plan.index[child]] = v
         elif self.weights not in ("spec",) + PCA_WEIGHTS:
-            raise SpecError(f"aggregate: weights must be spec | equal | pca | pca_abs | a mapping, "
+            raise SpecError(f"aggregate: weights must be spec | equal | pca | pca_abs | ahp | a mapping, "
                             f"got {self.weights!r}")
         return w
 
@@ -800,6 +935,8 @@ class Aggregate(Step):
                 V = plan.run(data.X[None], w[None])[0]
         self.weights_ = {c: float(w[i]) for c, i in plan.index.items()}
         self.methods_ = {code: m for _, _, m, _, code in plan.steps}
+        if self.weights == "ahp":
+            self.ahp_ = ahp_for_spec(spec)
         return self
 
     def compute(self, X, data, spec, method=None, W=None):
@@ -818,7 +955,29 @@ class Aggregate(Step):
         return data.with_values(V[0], nodes)
 
 
-STEP_CLASSES = {c.name: c for c in (Denominate, Impute, Screen, Treat, Normalise, Aggregate)}
+def ahp_for_spec(spec: IndexSpec) -> dict[str, dict]:
+    """For every aggregate with an `ahp:` section: its children's weights (principal eigenvector, summing to 1),
+    lambda_max, CI and CR (Saaty's random indices)."""
+    from aimaq.composite.spec import parse_ratio
+
+    if not any(n.ahp for n in spec.nodes.values()):
+        raise SpecError("aggregate: weights ahp, but no aggregate has an ahp: section")
+    out = {}
+    for code, node in spec.nodes.items():
+        if node.kind != "aggregate" or not node.ahp:
+            continue
+        order = list(node.ahp.get("order") or spec.children(code))
+        upper = [[parse_ratio(v) for v in row] for row in node.ahp["upper"]]
+        try:
+            r = K.ahp_weights(K.ahp_matrix(upper))
+        except ValueError as exc:
+            raise SpecError(f"aggregate: ahp of {code}: {exc}") from exc
+        out[code] = {"weights": {c: float(v) for c, v in zip(order, r["weights"])},
+                     "lambda_max": r["lambda_max"], "ci": r["ci"], "cr": r["cr"], "consistent": bool(r["cr"] <= 0.1)}
+    return out
+
+
+STEP_CLASSES = {c.name: c for c in (Denominate, Impute, Screen, Treat, Transform, Normalise, Aggregate)}
 
 
 def make_step(d: dict[str, Any]) -> Step:

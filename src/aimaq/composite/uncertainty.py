@@ -24,7 +24,7 @@ from aimaq.composite.data import Data
 from aimaq.composite.index import CompositeIndex
 from aimaq.composite.kernels import rank_min
 from aimaq.composite.spec import IndexSpec
-from aimaq.composite.steps import Aggregate, Denominate, Impute, Normalise, Screen, Treat
+from aimaq.composite.steps import Aggregate, Denominate, Impute, Normalise, Screen, Transform, Treat
 from aimaq.errors import ComputationError, SpecError
 
 INPUT_TYPES = ("winmax", "normalisation", "aggregation", "weights", "drop", "bootstrap")
@@ -319,7 +319,7 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
                 break
             if isinstance(step, Screen):
                 Xb = step.compute(Xb)
-            elif isinstance(step, (Denominate, Impute)):
+            elif isinstance(step, (Denominate, Impute, Transform)):
                 Xb = step.compute(Xb, cur, spec)
             cur = ix.frames[rec.stage]
         base = cur

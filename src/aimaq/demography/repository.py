@@ -12,6 +12,7 @@ import aimaq
 from aimaq.store.provenance import spec_sha256
 from aimaq.demography.service import ForecastResult
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 from aimaq.store.db import transaction
 
 ASSUMPTIONS = ("A1 urban shares of 14 oblasts assumed; A2 urban/rural share their oblast's rates; A3 regional "
@@ -86,8 +87,13 @@ def find_run(con: duckdb.DuckDBPyConnection, run_id: int | None = None, scenario
     cur = con.execute(sql + " ORDER BY run_id DESC LIMIT 1", params)
     row = cur.fetchone()
     if row is None:
-        what = f"run {run_id}" if run_id is not None else f"{kind} run" + (f" of scenario {scenario!r}" if scenario else "")
-        raise NoForecastRun(f"no saved {what} in the database; run `aimaq forecast run` first")
+        if run_id is not None:
+            raise NoForecastRun(_("no saved forecast run #{id} in the database; `aimaq runs` lists the runs",
+                                  id=run_id))
+        if scenario:
+            raise NoForecastRun(_("no saved {kind} run of scenario «{scenario}»; `aimaq forecast run --scenario "
+                                  "{scenario}` makes one", kind=kind, scenario=scenario))
+        raise NoForecastRun(_("no saved {kind} run in the database; `aimaq forecast run` makes one", kind=kind))
     return dict(zip([d[0] for d in cur.description], row))
 
 
@@ -135,3 +141,48 @@ def run_default_forecast(con: duckdb.DuckDBPyConnection, draws: int = 200, seed:
     from aimaq.demography.service import run_forecast
 
     return save_forecast(con, run_forecast(scenario, to=to, draws=draws, seed=seed))
+
+
+def load_population_history(con: duckdb.DuckDBPyConnection, through: int | None = None) -> pl.DataFrame:
+    """Regional population on 1 January (indicator `population`, no breakdown, latest revision, nothing
+    synthetic) up to the year `through`: one row per region KATO and year with its Russian name and its atoms — the regions of today it
+    covers in that year (East Kazakhstan before 2022 = East Kazakhstan + Abai)."""
+    from aimaq.territory.boundaries import atoms
+
+    sql = """SELECT o.kato, CAST(o.period AS INTEGER) AS year, o.value
+             FROM observation_latest o
+             WHERE o.indicator = 'population' AND o.breakdown = '' AND regexp_full_match(o.period, '[0-9]{4}')
+               AND o.value IS NOT NULL AND NOT coalesce(o.synthetic, false)
+               AND o.kato IN (SELECT kato FROM territory WHERE level = 'region')"""
+    params: list = []
+    if through is not None:
+        sql += " AND CAST(o.period AS INTEGER) <= ?"
+        params.append(int(through))
+    obs = con.execute(sql + " ORDER BY year, o.kato", params).pl()
+    versions: dict[str, list] = {}
+    for kato, name, valid_from, valid_to in con.execute(
+            "SELECT kato, name_ru, valid_from, valid_to FROM territory WHERE level = 'region' ORDER BY valid_from"
+    ).fetchall():
+        versions.setdefault(kato, []).append((valid_from, valid_to, name))
+
+    def version(kato: str, year: int):
+        """The version in force during `year` (the newest if two are); a figure BNS republished in the
+        boundaries of a reform of the next year (Shymkent, 2017) takes the first version."""
+        held = [v for v in versions[kato] if v[0] <= dt.date(year, 12, 31) and (v[1] is None or v[1] >= dt.date(year, 1, 1))]
+        return held[-1] if held else versions[kato][0]
+
+    rows = [version(k, y) for k, y in zip(obs["kato"].to_list(), obs["year"].to_list())]
+    return obs.with_columns(
+        name=pl.Series([r[2] for r in rows], dtype=pl.Utf8),
+        atoms=pl.Series([sorted(atoms(k, r[1])) for k, r in zip(obs["kato"].to_list(), rows)],
+                        dtype=pl.List(pl.Utf8)))
+
+
+def save_method_backtest(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, spec: dict, notes: list[str]) -> int:
+    """A backtest of the model beside the simple methods (one run, every origin and method)."""
+    with transaction(con):
+        run_id = _new_run(con, kind="backtest", scenario="methods", levers=None, spec=spec,
+                          base_year=int(frame["origin"].min()), to=int((frame["origin"] + frame["horizon"]).max()),
+                          draws=0, seed=0, notes=notes)
+        _insert(con, "forecast_backtest_method", frame.select(pl.lit(run_id, pl.Int32).alias("run_id"), pl.all()))
+    return run_id

@@ -12,7 +12,9 @@ import polars as pl
 
 from aimaq.demography.kazakhstan import KazakhstanInputs, build_kazakhstan_inputs, read_spec
 from aimaq.demography.scenarios import run_deterministic, run_draws, scenario_arrays
+from aimaq import progress
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 
 NATIONAL_CODE = "000000000"  # KATO code of the country
 NATIONAL_NAME = "Республика Казахстан"
@@ -71,9 +73,9 @@ def run_forecast(scenario: str = "medium", to: int | None = None, draws: int = 0
     spec = spec or read_spec()
     to = to or spec["horizon"]
     if to <= spec["base_year"]:
-        raise SpecError(f"--to must be after the base year {spec['base_year']}")
+        raise SpecError(_("--to must be after the base year {year}", year=spec["base_year"]))
     if draws < 0:
-        raise SpecError("draws must be 0 or more")
+        raise SpecError(_("--draws must be 0 or more"))
     seed = int(spec["uncertainty"]["seed"] if seed is None else seed)
     levers = normalise_levers(levers)
     k = build_kazakhstan_inputs(spec, horizon=to)
@@ -93,7 +95,8 @@ def run_forecast(scenario: str = "medium", to: int | None = None, draws: int = 0
     q = {}
     notes = list(k.notes) + det.notes
     if draws:
-        mc = run_draws(k, sa, draws, seed=seed)
+        with progress.step(_("{n} forecast trajectories", n=draws)):
+            mc = run_draws(k, sa, draws, seed=seed)
         st = mc.pop.sum(axis=(-2, -1), dtype=np.float64)  # (T+1, D, S)
         for a, w in (("total", 1.0), ("urban", urban), ("rural", 1 - urban)):
             r = _region_sum(k, st * w)
@@ -234,7 +237,8 @@ def pyramid_figure(population, region_code: str | None, year: int, path, title: 
     if region_code and region_code != NATIONAL_CODE:
         f = f.filter(pl.col("region_code") == region_code)
     if f.is_empty():
-        raise ComputationError(f"no population for region {region_code or NATIONAL_CODE} on 1 January {year}")
+        raise ComputationError(_("no population for region {code} on 1 January {year}",
+                                 code=region_code or NATIONAL_CODE, year=year))
     g = f.group_by("sex", "age").agg(pl.col("population").sum()).sort("age")
     men = g.filter(pl.col("sex") == "male")["population"].to_numpy()
     women = g.filter(pl.col("sex") == "female")["population"].to_numpy()

@@ -55,9 +55,7 @@ def read_context(db_path: str | Path) -> Context:
     """The validation context from a read-only connection, closed at once (waits while another process writes)."""
     from aimaq.store.locking import connect_when_free
 
-    if str(db_path) != ":memory:" and not Path(db_path).exists():
-        connect_when_free(db_path).close()  # a new database: created with its schema, then read
-    con = connect_when_free(db_path, read_only=True)
+    con = connect_when_free(db_path, read_only=True)  # a missing database is an error: `aimaq init` makes one
     try:
         return load_context(con)
     finally:

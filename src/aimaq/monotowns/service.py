@@ -8,7 +8,8 @@ import duckdb
 import polars as pl
 
 import aimaq
-from aimaq.errors import AimaqError, ComputationError
+from aimaq.errors import AimaqError, ComputationError, UnknownNameError
+from aimaq.i18n import _
 from aimaq.monotowns.classify import classify
 from aimaq.monotowns.spec import ClassificationSpec, load_classification
 from aimaq.monotowns.synthetic import generate
@@ -117,7 +118,8 @@ def classify_monotowns(con: duckdb.DuckDBPyConnection, spec: ClassificationSpec 
     values = con.execute("SELECT kato, indicator, value, synthetic FROM monotown_value WHERE year = ?",
                          [spec.year]).pl()
     if values.is_empty():
-        raise AimaqError(f"no monotown data for {spec.year}: run build_synthetic_monotown_data or `aimaq demo`")
+        raise AimaqError(_("no monotown data for {year}: `aimaq monotowns classify --seed 2023` generates synthetic "
+                           "figures (or import the towns' indicators with `aimaq import`)", year=spec.year))
     towns = _towns(con).select("kato", "name_ru", "region")
     values = values.join(towns.select("kato"), on="kato", how="semi")
     classes, directions = classify(values.select("kato", "indicator", "value"), spec)
@@ -147,13 +149,19 @@ def list_monotowns(con: duckdb.DuckDBPyConnection, dropped: bool | None = None) 
                       nulls_last=True).drop("source")
 
 
+def _nearest(name: str, names: list[str], limit: int = 3) -> list[str]:
+    from rapidfuzz import process, utils
+
+    return [h[0] for h in process.extract(name, names, processor=utils.default_process, limit=limit)]
+
+
 def show_monotown(con: duckdb.DuckDBPyConnection, town: str | None = None) -> pl.DataFrame:
     """Without a town: the latest classification (one row per town). With a town: its registry data, published
     indicators from the review, its stored values (published or synthetic) and its direction scores."""
     run = con.execute("SELECT run_id, synthetic FROM monotown_run ORDER BY run_id DESC LIMIT 1").fetchone()
     if town is None:
         if run is None:
-            raise AimaqError("no monotown classification yet: run `aimaq monotowns classify`")
+            raise AimaqError(_("no monotown classification yet: `aimaq monotowns classify` makes one"))
         return con.execute("""SELECT c.rank, c.name_ru, m.region, m.specialisation_group, c.score, c.potential,
                                      r.synthetic, r.spec_name || ' v' || r.spec_version AS spec
                               FROM monotown_class c JOIN monotown m USING (kato) JOIN monotown_run r USING (run_id)
@@ -162,7 +170,7 @@ def show_monotown(con: duckdb.DuckDBPyConnection, town: str | None = None) -> pl
     hit = towns.filter((pl.col("name_ru") == town) | (pl.col("name_ru") == f"{town} (город)") |
                        (pl.col("name_en") == town) | (pl.col("name_kk") == town) | (pl.col("kato") == town))
     if hit.height != 1:
-        raise AimaqError(f"unknown monotown {town!r}; known: {', '.join(towns['name_ru'])}")
+        raise UnknownNameError("monotown", town, _nearest(town, towns["name_ru"].to_list()))
     kato = hit["kato"][0]
     rows = [("registry", k, str(v), None, False) for k, v in hit.drop("source").row(0, named=True).items()
             if v is not None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from aimaq.errors import ComputationError
+from aimaq.i18n import _
 from aimaq.programmes.spec import KpiSpec
 
 NATIONAL = "000000000"
@@ -112,7 +113,7 @@ def diploma_table(obs: pl.DataFrame, regions: pl.DataFrame, by: str = "region") 
     shares disagree beyond the published rounding (the text mixes bases: 21.7 % health = 9 779 / 45 000).
     The last row is «Итого». `regions`: kato, name_ru of the regions."""
     if by not in ("year", "region", "sphere"):
-        raise ComputationError(f"--by must be year, region or sphere, not {by!r}")
+        raise ComputationError(_("--by must be year, region or sphere, not «{by}»", by=by))
     ind = "diploma_lifting_allowance_recipients"
     d = obs.filter(pl.col("indicator").is_in([ind, "diploma_recipients_share_pct"])).with_columns(
         sphere=pl.col("breakdown").str.extract(r"(?:^|;)sphere=([^;]*)"),
@@ -138,7 +139,8 @@ def diploma_table(obs: pl.DataFrame, regions: pl.DataFrame, by: str = "region") 
         published = d.filter(pl.col("kato") == NATIONAL, pl.col("sphere").is_null(), pl.col("kind") == "total",
                              _single_year(pl.col("period"))).with_columns(year=pl.col("period"))
     if cells.is_empty():
-        raise ComputationError("no With a Diploma to the Village counts in the database (Tables 4 and 5)")
+        raise ComputationError(_("no «With a Diploma to the Village» counts in the database (Tables 4 and 5 of the "
+                                 "review): `aimaq init` or `aimaq demo` loads them"))
     counts = cells.group_by(key).agg(count=pl.col("value").sum(), years=pl.col("period").n_unique())
     grand = float(counts["count"].sum())
     pub_total = published.filter((pl.col("indicator") == ind) & (pl.col("kind") == "total")).group_by(key).agg(
@@ -190,7 +192,8 @@ def auyl_table(obs: pl.DataFrame) -> pl.DataFrame:
         sphere=pl.col("breakdown").str.extract(r"(?:^|;)sphere=([^;]*)"),
         role=pl.col("breakdown").str.extract(r"(?:^|;)kind=([^;]*)").fill_null("fact"))
     if a.is_empty():
-        raise ComputationError("no Auyl – El Besigi figures in the database (section 1.6 of the review)")
+        raise ComputationError(_("no «Auyl – El Besigi» figures in the database (section 1.6 of the review): "
+                                 "`aimaq init` or `aimaq demo` loads them"))
     scale = {"projects_count": 1.0, "projects_count_thousand": 1000.0}
     proj = a.filter(pl.col("indicator").is_in(list(scale))).with_columns(
         projects=pl.col("value") * pl.col("indicator").replace_strict(scale, return_dtype=pl.Float64))

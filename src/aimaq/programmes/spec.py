@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from aimaq.errors import SpecError
+from aimaq.errors import UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class KpiSpec:
         for p in self.programmes:
             if key in (p.code, p.name_ru, p.name_en):
                 return p
-        raise SpecError(f"unknown programme {key!r}; known: {', '.join(p.code for p in self.programmes)}")
+        raise UnknownNameError("programme", key, [p.code for p in self.programmes])
 
 
 _ROLES = {"plan", "fact", "target"}

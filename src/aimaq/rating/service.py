@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 
 from aimaq.errors import AimaqError, ComputationError, SpecError
+from aimaq.i18n import _
 from aimaq.rating import compute as C
 from aimaq.rating import repository as repo
 from aimaq.rating.spec import ROOT, RatingSpec, available_years, load_rating_spec
@@ -28,8 +29,7 @@ def build_synthetic_rating_data(con: duckdb.DuckDBPyConnection, seed: int = 2023
     the published Table 2 scores and Table 3 quadrants read from the database. Returns counts and calibration."""
     published = repo.published_scores(con)
     if published.height == 0:
-        raise AimaqError("no published rating scores (qol_score) in the database: load the review first "
-                         "(aimaq demo)")
+        raise AimaqError(_no_published_rating())
     params = load_params()
     years = [y for y in params.get("years", available_years()) if y in available_years()]
     specs = {y: load_rating_spec(y) for y in years}
@@ -39,7 +39,7 @@ def build_synthetic_rating_data(con: duckdb.DuckDBPyConnection, seed: int = 2023
     name2code = {e["name_ru"]: c for c, e in latest.catalogue.items() if e["kind"] == "survey"}
     unknown = [n for n in t3["name"].to_list() if n not in name2code]
     if unknown:
-        raise SpecError(f"Table 3 items not in the rating catalogue: {unknown}")
+        raise SpecError(_("Table 3 items not in the rating catalogue: {items}", items=unknown))
     t3 = t3.with_columns(pl.col("name").replace_strict(name2code).alias("item"))
     syn = generate(published.select("kato", "year", "score"), t3, specs, params, seed)
     note = f"synthetic (aimaq.rating.synthetic, seed {seed})"
@@ -58,8 +58,8 @@ def _inputs(con, spec: RatingSpec, data_year: int) -> tuple[pl.DataFrame, pl.Dat
     stat = repo.load_statistical(con, data_year, spec.statistical)
     survey = repo.load_survey(con, data_year)
     if stat.height == 0 and survey.height == 0:
-        raise ComputationError(f"no rating data for {data_year} (statistical indicators or survey); "
-                               "import them or run build_synthetic_rating_data / aimaq demo")
+        raise ComputationError(_("no rating data for {year} (statistical indicators or survey): `aimaq import` "
+                                 "loads them (`aimaq demo` builds a database with synthetic ones)", year=data_year))
     synthetic = bool(stat["synthetic"].any()) or bool(survey["synthetic"].any()) if survey.height else \
         bool(stat["synthetic"].any())
     return stat, survey, synthetic
@@ -107,7 +107,7 @@ def compute_rating(con: duckdb.DuckDBPyConnection, year: int) -> dict:
 def _scores(con, year: int, source: str) -> tuple[pl.DataFrame, bool]:
     """kato, score, rank for one year from the published table or the latest computed run."""
     if source not in SOURCES:
-        raise AimaqError(f"source must be one of {SOURCES}")
+        raise AimaqError(_("source must be one of {choices}", choices=", ".join(SOURCES)))
     if source == "published":
         p = repo.published_scores(con, year).filter(pl.col("score").is_not_null())
         if p.height == 0:
@@ -120,13 +120,27 @@ def _scores(con, year: int, source: str) -> tuple[pl.DataFrame, bool]:
     return r.select("kato", "score", "rank"), bool(r["synthetic"].any()) if r.height else False
 
 
+def _no_published_rating() -> str:
+    return _("the database holds no published rating (Table 2 of the review): `aimaq init` or `aimaq demo` loads it")
+
+
+def _missing_rating(con: duckdb.DuckDBPyConnection, year: int, source: str) -> str:
+    """Why there is no rating of `year` and what to do: the published years, or the command that computes it."""
+    if source != "published":
+        return _("no computed rating for {year}: `aimaq rating compute --year {year}` computes it", year=year)
+    years = sorted(set(repo.published_scores(con).drop_nulls("score")["year"].to_list()))
+    if not years:
+        return _no_published_rating()
+    return _("no published rating for {year}: the review publishes the years {years} (`aimaq rating compute --year "
+             "{year}` computes one from data)", year=year, years=", ".join(map(str, years)))
+
+
 def show_rating(con: duckdb.DuckDBPyConnection, year: int, source: str = "published") -> pl.DataFrame:
     """rank, city, kato, score, previous, change_points, change_pct, source, synthetic — Table 2 for one year."""
     cur, synthetic = _scores(con, year, source)
     if cur.height == 0:
-        hint = "load the review (aimaq demo)" if source == "published" else f"run `aimaq rating compute --year {year}`"
-        raise AimaqError(f"no {source} rating for {year}: {hint}")
-    prev, _ = _scores(con, year - 1, source)
+        raise AimaqError(_missing_rating(con, year, source))
+    prev = _scores(con, year - 1, source)[0]
     t = C.change_table(cur, prev if prev.height else None).join(cur.select("kato", "rank"), on="kato")
     names = repo.city_names(con, t["kato"].to_list())
     return (t.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
@@ -139,8 +153,8 @@ def rating_summary(con: duckdb.DuckDBPyConnection, year: int, source: str = "pub
     """Mean and its change, leaders, bottom five, cities over the spec's threshold (names, not codes)."""
     cur, synthetic = _scores(con, year, source)
     if cur.height == 0:
-        raise AimaqError(f"no {source} rating for {year}")
-    prev, _ = _scores(con, year - 1, source)
+        raise AimaqError(_missing_rating(con, year, source))
+    prev = _scores(con, year - 1, source)[0]
     threshold = load_rating_spec(year).threshold if year in available_years() else 5.0
     s = C.summary(cur, prev if prev.height else None, threshold, n)
     names = repo.city_names(con, cur["kato"].to_list())
@@ -154,7 +168,7 @@ def factor_scores(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     """rank, city, kato, qol and one 0–10 column per factor of the year's spec (computed results)."""
     r = repo.latest_results(con, year, node=None)
     if r.height == 0:
-        raise AimaqError(f"no computed rating for {year}: run `aimaq rating compute --year {year}`")
+        raise AimaqError(_missing_rating(con, year, "computed"))
     spec = load_rating_spec(year)
     keep = [ROOT] + [f.code for f in spec.factors]
     wide = (r.filter(pl.col("node").is_in(keep)).pivot(on="node", index="kato", values="score")
@@ -172,8 +186,8 @@ def change_decomposition(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFr
     resc = repo.latest_results(con, year - 1, year)
     prev = repo.latest_results(con, year - 1)
     if cur.height == 0 or resc.height == 0 or prev.height == 0:
-        raise AimaqError(f"no computed results for {year} and {year - 1} under both specs: "
-                         f"run `aimaq rating compute --year {year}` (needs {year - 1} data)")
+        raise AimaqError(_("no computed results for {year} and {before} under both specs: `aimaq rating compute "
+                           "--year {year}` computes them (it needs the {before} data)", year=year, before=year - 1))
     d = C.decompose(cur, resc, prev)
     names = repo.city_names(con, d["kato"].to_list())
     synthetic = bool(cur["synthetic"].any() or resc["synthetic"].any() or prev["synthetic"].any())
@@ -190,7 +204,7 @@ def rating_riskmap(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     spec = load_rating_spec(year)
     survey = repo.load_survey(con, year)
     if survey.height == 0:
-        raise AimaqError(f"no survey answers for {year}")
+        raise AimaqError(_("no survey answers for {year}", year=year))
     rm = C.riskmap(spec, C.survey_item_means(survey))
     pub = repo.published_table3() if year == 2024 else pl.DataFrame(schema={"name": pl.Utf8, "quadrant": pl.Int64})
     name2code = {e["name_ru"]: c for c, e in spec.catalogue.items() if e["kind"] == "survey"}
@@ -205,11 +219,11 @@ def rating_uncertainty(con: duckdb.DuckDBPyConnection, year: int, n: int, seed: 
     survey respondents) with the composite engine (`compute.uncertainty`): city, nominal score and rank, rank mean /
     median / 5–95 % and score 5–95 %."""
     if n < 1:
-        raise AimaqError("--n must be at least 1")
+        raise AimaqError(_("--n must be at least 1"))
     spec = load_rating_spec(year)
     stat, survey, synthetic = _inputs(con, spec, year)
-    scored, _ = _score_inputs(spec, stat, survey)
-    frame, _ = C.uncertainty(scored, survey if survey.height else None, n, seed)
+    scored = _score_inputs(spec, stat, survey)[0]
+    frame = C.uncertainty(scored, survey if survey.height else None, n, seed)[0]
     names = repo.city_names(con, frame["kato"].to_list())
     return (frame.with_columns(pl.col("kato").replace_strict(names, return_dtype=pl.Utf8).alias("city"),
                                pl.lit(synthetic).alias("synthetic"))

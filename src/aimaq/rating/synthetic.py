@@ -15,6 +15,7 @@ import polars as pl
 import yaml
 
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 from aimaq.rating.compute import score_year, survey_item_means
 from aimaq.rating.spec import RatingSpec, specs_dir
 
@@ -75,7 +76,8 @@ def generate(published: pl.DataFrame, table3: pl.DataFrame, specs: dict[int, Rat
         if r["year"] in specs:
             P[years.index(r["year"]), cities.index(r["kato"])] = r["score"]
     if np.isnan(P).all(axis=1).any():
-        raise ComputationError("no published scores for some year of the specs; load the review first")
+        raise ComputationError(_("no published scores for some year of the rating specs: the review's Table 2 is "
+                                 "loaded by `aimaq init` or `aimaq demo`"))
     meanP = np.nanmean(P, axis=1)
 
     # ---- survey -------------------------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ def generate(published: pl.DataFrame, table3: pl.DataFrame, specs: dict[int, Rat
         w_stat = sum(eff[c] for c in spec.statistical)
         s = np.zeros(C)
         kato_r = np.array(cities, dtype=object)[rated]
-        for _ in range(int(st["calibration_steps"])):
+        for _step in range(int(st["calibration_steps"])):
             z = np.where(rated, P[yi] + s, 0.0)[:, None] + a[None, :] + e[yi]
             v = raw_values(z)
             v[miss[yi]] = np.nan

@@ -40,6 +40,14 @@ class ReviewData:
     kpis: pl.DataFrame | None = None  # programme_kpis(con)
     diploma_shares: pl.DataFrame | None = None  # diploma_summary(con, "sphere")
     auyl: pl.DataFrame | None = None  # auyl_summary(con)
+    # every figure the review publishes (kato, indicator, period, breakdown, value, flag, place), the registry's
+    # names in three languages, the stored runs (methodology versions) and the sources, for the appendix
+    published: pl.DataFrame | None = None
+    names: Any = None  # report.names.Names
+    runs: pl.DataFrame | None = None
+    sources: pl.DataFrame | None = None
+    indicator_names: dict[str, dict[str, str]] = field(default_factory=dict)  # code → {ru, kk, en}
+    sphere_order: list[str] = field(default_factory=list)  # Table 4's columns in the published order
 
 
 def _names(con) -> pl.DataFrame:
@@ -142,7 +150,30 @@ def collect(con: duckdb.DuckDBPyConnection, year: int = 2024) -> ReviewData:
                       coverage_computed=coverage_computed, coverage_country=coverage_country, villages=villages,
                       diploma_spheres=spheres, diploma_regions=regions, forecast=forecast, flags=flags, notes=notes)
     _programmes_and_monotowns(con, data)
+    _published_names_runs(con, data)
     return data
+
+
+def _published_names_runs(con: duckdb.DuckDBPyConnection, data: ReviewData) -> None:
+    from aimaq.report.names import Names
+    from aimaq.store.catalogue import runs
+
+    data.published = review_place_observations(con, "")
+    data.names = Names.from_frame(con.execute(
+        "SELECT kato, arg_max(kind, valid_from) AS kind, arg_max(name_ru, valid_from) AS name_ru, "
+        "arg_max(name_kk, valid_from) AS name_kk, arg_max(name_en, valid_from) AS name_en FROM territory "
+        "GROUP BY kato").pl())
+    data.runs = runs(con)
+    data.sphere_order = _shipped_breakdown_order("table4_diploma_spheres.csv", "sphere")
+    data.indicator_names = {code: {"ru": ru, "kk": kk or ru, "en": en or code}
+                            for code, ru, kk, en in con.execute(
+                                "SELECT code, name_ru, name_kk, name_en FROM indicator").fetchall()}
+    data.sources = con.execute("""
+        SELECT s.publisher, s.title, s.licence, count(o.indicator) AS observations,
+               bool_or(coalesce(o.synthetic, false)) AS synthetic
+        FROM source s LEFT JOIN observation_latest o USING (source_id)
+        GROUP BY s.publisher, s.title, s.licence ORDER BY s.publisher = ? DESC, observations DESC, s.title""",
+        [REVIEW_PUBLISHER]).pl()
 
 
 def _shipped_order(name: str) -> pl.DataFrame:
@@ -156,6 +187,18 @@ def _shipped_order(name: str) -> pl.DataFrame:
     order = list(dict.fromkeys(codes))
     return pl.DataFrame({"indicator": order, "order": list(range(len(order)))},
                         schema={"indicator": pl.Utf8, "order": pl.Int64})
+
+
+def _shipped_breakdown_order(name: str, key: str) -> list[str]:
+    """The values of breakdown `key` in the order the shipped review CSV lists them (the published column order)."""
+    from aimaq.data import data_path
+
+    try:
+        frame = pl.read_csv(data_path("review", name), infer_schema_length=None)
+    except (OSError, AimaqError):
+        return []
+    values = frame["breakdown"].fill_null("").str.extract(rf"(?:^|;){key}=([^;]*)").drop_nulls().to_list()
+    return list(dict.fromkeys(values))
 
 
 def _try(notes: list[str], what: str, fn, *args):

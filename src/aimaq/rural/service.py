@@ -10,6 +10,7 @@ import polars as pl
 
 import aimaq
 from aimaq.errors import ComputationError
+from aimaq.i18n import _
 from aimaq.rural.classify import classify, summarise, village_features
 from aimaq.rural.spec import load_criteria
 
@@ -26,7 +27,8 @@ def _settlements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
              AND o.breakdown = ''
         WHERE s.level = 'settlement' AND s.valid_to IS NULL ORDER BY s.kato""").pl()
     if frame.is_empty():
-        raise ComputationError("no settlements in the database; run `aimaq demo` or import settlements first")
+        raise ComputationError(_("no settlements in the database: `aimaq init` loads the real places, `aimaq demo` "
+                                 "builds a database with synthetic ones"))
     return frame
 
 
@@ -69,7 +71,7 @@ def show_villages(con: duckdb.DuckDBPyConnection, region: str | None = None, *, 
     with list_villages, the villages themselves."""
     run = con.execute("SELECT max(run_id) FROM rural_run").fetchone()[0]
     if run is None:
-        raise ComputationError("no village classification yet; run `aimaq villages classify`")
+        raise ComputationError(_("no village classification yet: `aimaq villages classify` makes one"))
     frame = con.execute("""
         SELECT v.*, t.name_ru, t.kind, substr(v.kato, 1, 2) || '0000000' AS region_kato,
                coalesce(CASE WHEN p.level = 'okrug' THEN p.parent_kato END, t.parent_kato) AS district_kato,
@@ -84,7 +86,7 @@ def show_villages(con: duckdb.DuckDBPyConnection, region: str | None = None, *, 
         reg = resolve_territory(con, region, "region")
         frame = frame.filter(pl.col("region_kato") == reg)
         if frame.is_empty():
-            raise ComputationError(f"no classified villages in region {region}")
+            raise ComputationError(_("no classified villages in region {region}", region=region))
     synthetic = bool(frame["synthetic"].any())
     if list_villages:
         return frame.select("kato", "name_ru", "kind", "population", "population_2019", "role", "potential",

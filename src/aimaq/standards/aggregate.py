@@ -39,7 +39,7 @@ def _key(level: str) -> pl.Expr:
     if level == "district":
         return pl.col("district_kato")
     if level == "settlement":
-        return pl.col("kato")
+        return pl.col("settlement_kato")
     raise ComputationError(f"unknown level {level!r}; expected one of {LEVELS}")
 
 
@@ -47,8 +47,14 @@ def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = 
                        value: str = "coverage_pct") -> pl.DataFrame:
     """Mean coverage per territory of `level`: unweighted over settlements, and population-weighted.
 
-    cov: one row per settlement with kato, region_kato, district_kato, population, is_city and `value`.
-    Output: level, kato, group, n_settlements, population, coverage_pct, coverage_pct_popweighted."""
+    cov: one row per assessed unit with kato, settlement_kato, weight, region_kato, district_kato, population,
+    is_city and `value` (a settlement is one unit of weight 1; a republican city is k units of weight 1/k, so it
+    still counts once). Output: level, kato, group, n_settlements, population, coverage_pct,
+    coverage_pct_popweighted."""
+    if "settlement_kato" not in cov.columns:
+        cov = cov.with_columns(settlement_kato=pl.col("kato"))
+    if "weight" not in cov.columns:
+        cov = cov.with_columns(weight=pl.lit(1.0))
     if cov[value].null_count() or cov[value].is_nan().any():
         raise ComputationError(f"{value}: missing values in settlement coverage")
     parts = []
@@ -65,9 +71,9 @@ def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = 
         out = (
             frame.group_by(_key(level).alias("kato"))
             .agg(
-                n_settlements=pl.len(),
+                n_settlements=pl.col("settlement_kato").n_unique(),
                 population=pl.col("population").sum(),
-                coverage_pct=pl.col(value).mean(),
+                coverage_pct=(pl.col(value) * pl.col("weight")).sum() / pl.col("weight").sum(),
                 _wsum=(pl.col(value) * pl.col("population")).sum(),
             )
             .with_columns(level=pl.lit(level), group=pl.lit(group))

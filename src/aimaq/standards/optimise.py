@@ -12,7 +12,12 @@ gaps: the problem is a budgeted maximum coverage, written as an integer program:
          y_k ≤ Σ_{p covers k} x_p         (a gap counts as closed only if a chosen project covers it)
          need_t z_t ≤ Σ_{k of t} y_k      (threshold: enough gaps of t closed)
          x, z ∈ {0, 1};  0 ≤ y ≤ 1
-A greedy plan (best marginal gain per tenge first) is computed beside it for comparison."""
+A greedy plan (best marginal gain per tenge first) is computed beside it for comparison.
+
+The popweighted objective is solved as a multiple-choice knapsack over the groups of projects linked by spillover
+(`aimaq.standards.mckp`: Lagrangian bound, branching on the dearest fractional class, reduced-profit fixing, a
+small core for HiGHS with identical projects aggregated), which proves optimality in seconds where the integer
+program above ran out of time; the threshold objective keeps the integer program."""
 
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ import polars as pl
 from scipy.sparse import coo_matrix, csc_matrix
 from scipy.spatial import cKDTree
 
+from aimaq import progress
 from aimaq.errors import ComputationError
+from aimaq.i18n import _, format_number
 from aimaq.standards.coverage import CoverageMatrix, road_graph, road_pairs_within
 from aimaq.standards.geo import chord_from_km, to_unit_xyz
 from aimaq.standards.spec import Catalogue
@@ -50,7 +57,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
     n_app = cm.n_applicable.astype(float)
     total_pop = pop.sum()
     if total_pop <= 0:
-        raise ComputationError("total population is zero")
+        raise ComputationError(_("total population is zero"))
     gap = cm.applies & ~cm.met
     if candidates is not None:
         gap &= candidates[:, None]
@@ -65,7 +72,7 @@ def build_problem(cm: CoverageMatrix, settlements: pl.DataFrame, catalogue: Cata
         xyz = to_unit_xyz(settlements["lat"].to_numpy(), settlements["lon"].to_numpy())
         graph = None
         if network is not None and network.height:
-            graph, _, _ = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)
+            graph = road_graph(pl.Series(cm.kato, dtype=pl.Utf8), network)[0]
         for j, item in enumerate(catalogue.items):
             if item.rule.kind != "within_km":
                 continue
@@ -106,6 +113,7 @@ class Plan:
     cost_mln: float
     status: str
     mip_gap: float | None = None
+    bound: float | None = None    # proven upper bound on the objective (ILP); gap = (bound − value) / value
 
     @property
     def gain_per_bn_tenge(self) -> float:
@@ -143,12 +151,21 @@ def objective_value(problem: Problem, chosen: np.ndarray, objective: str) -> flo
 
 
 def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted", *,
-              time_limit_s: float = 120.0, mip_rel_gap: float = 0.0) -> Plan:
-    """The exact optimum (mip_rel_gap 0) with HiGHS; status and the final gap are reported."""
+              time_limit_s: float = 120.0, mip_rel_gap: float = 1e-5, incumbent: Plan | None = None,
+              formulation: str = "knapsack") -> Plan:
+    """The exact optimum (within mip_rel_gap) with its proven bound; status and the final gap are reported.
+    `incumbent`: a feasible plan to start from (the greedy one by default). `formulation`: "knapsack" (popweighted:
+    the multiple-choice knapsack of aimaq.standards.mckp) or "mip" (the integer program above on every project;
+    the threshold objective always uses it)."""
     import highspy
 
     if objective not in ("popweighted", "threshold"):
-        raise ComputationError(f"unknown objective {objective!r}")
+        raise ComputationError(_("unknown objective «{objective}»; expected popweighted or threshold",
+                                 objective=objective))
+    if formulation not in ("knapsack", "mip"):
+        raise ComputationError(f"unknown formulation {formulation!r}")
+    if objective == "popweighted" and formulation == "knapsack":
+        return _solve_knapsack(problem, budget_mln, time_limit_s, mip_rel_gap, incumbent)
     P = problem.cover.shape[1]
     cost = problem.projects["cost_mln"].to_numpy()
     if P == 0:
@@ -215,7 +232,7 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
-    start_plan = solve_greedy(problem, budget_mln, objective)   # warm start: the ILP is never worse than greedy
+    start_plan = incumbent or solve_greedy(problem, budget_mln, objective)   # warm start: never worse than greedy
     x0 = np.zeros(P)
     x0[start_plan.selected] = 1
     closed0 = np.minimum(1.0, problem.cover @ x0)
@@ -227,16 +244,73 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     warm.col_value = list(np.concatenate([x0, closed0[multi], z0]))
     warm.value_valid = True
     h.setSolution(warm)
+    if progress.is_active():
+        _show_solver_progress(h, objective)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
     if sol.size != n_col:
-        raise ComputationError(f"HiGHS found no solution: {status}")
+        raise ComputationError(_("HiGHS found no solution: {status}", status=status))
     chosen = np.flatnonzero(sol[:P] > 0.5)
     info = h.getInfo()
     value = objective_value(problem, chosen, objective)
     return Plan("ilp", objective, chosen, value, float(cost[chosen].sum()), status,
-                float(getattr(info, "mip_gap", np.nan)))
+                float(getattr(info, "mip_gap", np.nan)), float(getattr(info, "mip_dual_bound", np.nan)))
+
+
+def _solve_knapsack(problem: Problem, budget_mln: float, time_limit_s: float, mip_rel_gap: float,
+                    incumbent: Plan | None) -> Plan:
+    from aimaq.standards import mckp
+
+    cost = problem.projects["cost_mln"].to_numpy()
+    if cost.size == 0:
+        return Plan("ilp", "popweighted", np.array([], dtype=np.int64), 0.0, 0.0, "nothing to do", 0.0, 0.0)
+    start = incumbent or solve_greedy(problem, budget_mln, "popweighted")
+    sol = mckp.solve(problem.cover.tocsr(), cost, problem.gaps["weight"].to_numpy(), budget_mln,
+                     incumbent=start.selected, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                     new_highs=_new_highs_reporting)
+    value = objective_value(problem, sol.chosen, "popweighted")
+    bound = max(sol.bound, value)
+    gap = (bound - value) / abs(value) if value else (0.0 if bound <= 0 else np.inf)
+    status = "Optimal" if gap <= max(mip_rel_gap, 1e-9) else sol.status
+    return Plan("ilp", "popweighted", sol.chosen, value, float(cost[sol.chosen].sum()), status, float(gap), float(bound))
+
+
+def _new_highs_reporting(highspy):
+    """A Highs for the knapsack's core problem that shows the solver's gap as it goes (its objective is the core's
+    share of the plan's value, so only the gap is shown)."""
+    h = _new_highs(highspy)
+    if progress.is_active():
+        _show_solver_progress(h, None)
+    return h
+
+
+def _show_solver_progress(h, objective: str | None) -> None:
+    """Subscribe to HiGHS's MIP callbacks and show its best plan value and gap (at most five times a second);
+    objective None: the gap only."""
+    import time
+
+    last = [0.0]
+    unit = _("pp") if objective == "popweighted" else _("settlements")
+
+    def report(event) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2:
+            return
+        data = event.data_out
+        best, gap = data.mip_primal_bound, data.mip_gap
+        if not np.isfinite(best):
+            return
+        last[0] = now
+        shown_gap = format_number(100 * gap, 2) if np.isfinite(gap) else "—"
+        if objective is None:
+            progress.status(_("solver: gap {gap}%", gap=shown_gap))
+            return
+        progress.status(_("best plan {value} {unit}, gap {gap}%", value=format_number(best, 3), unit=unit,
+                          gap=shown_gap))
+
+    h.cbMipImprovingSolution.subscribe(report)
+    h.cbMipInterrupt.subscribe(report)
 
 
 def solve_greedy(problem: Problem, budget_mln: float, objective: str = "popweighted") -> Plan:
@@ -265,12 +339,20 @@ def solve_greedy(problem: Problem, budget_mln: float, objective: str = "popweigh
     w = problem.gaps["weight"].to_numpy()
     cover = problem.cover.tocsc()
     closed = np.zeros(cover.shape[0], dtype=bool)
+    gain0 = np.asarray(cover.T @ w).ravel()                 # every project's gain before anything is chosen
+    # only a project that shares a gap with another one can lose gain as others are chosen
+    shares = np.diff(cover.tocsr().indptr) > 1
+    linked = np.zeros(P, dtype=bool)
+    linked[cover.tocsr()[shares].indices] = True
 
     def gain(p):
+        if not linked[p]:
+            return gain0[p]
         ks = cover.indices[cover.indptr[p]:cover.indptr[p + 1]]
         return w[ks[~closed[ks]]].sum()
 
-    heap = [(-gain(p) / max(cost[p], 1e-12), p) for p in range(P)]
+    ratio0 = gain0 / np.maximum(cost, 1e-12)
+    heap = list(zip((-ratio0).tolist(), range(P)))
     heapq.heapify(heap)
     chosen, spent = [], 0.0
     while heap:

@@ -12,7 +12,9 @@ import numpy as np
 import polars as pl
 
 import aimaq
+from aimaq import progress
 from aimaq.errors import ComputationError, UnknownNameError, ValidationFailed
+from aimaq.i18n import _, format_number
 from aimaq.standards import aggregate as agg
 from aimaq.standards.coverage import direction_coverage, evaluate, gap_list, settlement_coverage
 from aimaq.standards.spec import Catalogue, load_catalogue
@@ -24,27 +26,83 @@ SYNTH_SOURCE = {"publisher": "Aimaq", "title": "Синтетический ре�
 
 
 # --- loading ------------------------------------------------------------------------------------------------
-def load_settlements(con: duckdb.DuckDBPyConnection, use_rural_roles: bool = False) -> pl.DataFrame:
-    """Current settlements with region and district codes. With use_rural_roles, the rural role of the latest
-    village classification is joined (support villages then use the 40-item standard of category C); off by
-    default so that coverage does not silently change when villages are reclassified."""
+def load_settlements(con: duckdb.DuckDBPyConnection, use_rural_roles: bool = False,
+                     city_units: bool = True) -> pl.DataFrame:
+    """Current settlements with region and district codes, as assessed: a republican city (Astana, Almaty,
+    Shymkent) is replaced by its city districts, or by the settlement-level units imported below them
+    (aimaq.synth.city_districts); `settlement_kato` names the settlement a row belongs to and `weight` its share
+    of it in means over settlements (1/k for a city's k units, else 1). With use_rural_roles, the rural role of the
+    latest village classification is joined (support villages then use the 40-item standard of category C); off
+    by default so that coverage does not silently change when villages are reclassified."""
     frame = con.execute("""
         SELECT s.kato, s.name_ru, s.kind, s.lat, s.lon, s.population, s.synthetic,
                substr(s.kato, 1, 2) || '0000000' AS region_kato,
-               coalesce(CASE WHEN p.level = 'okrug' THEN p.parent_kato END, s.parent_kato) AS district_kato
+               coalesce(CASE WHEN p.level = 'okrug' THEN p.parent_kato END, s.parent_kato) AS district_kato,
+               p.kind = 'city_area' AND s.kind <> 'city_republican' AS below_city_area,
+               s.parent_kato
         FROM territory s LEFT JOIN territory p ON p.kato = s.parent_kato AND p.valid_to IS NULL
         WHERE s.level = 'settlement' AND s.valid_to IS NULL
         ORDER BY s.kato""").pl()
     if frame.is_empty():
-        raise ComputationError("no settlements in the database; run `aimaq demo` or import settlements first")
+        raise ComputationError(_("no settlements in the database: `aimaq init` loads the real places, `aimaq demo` "
+                                 "builds a database with synthetic ones"))
+    below = frame["below_city_area"].fill_null(False)
+    frame = frame.with_columns(settlement_kato=pl.col("kato"), weight=pl.lit(1.0))
+    if city_units:
+        from aimaq.synth.city_districts import city_units as make_units
+
+        cities = frame.filter(pl.col("kind") == "city_republican")
+        areas = con.execute("""SELECT kato, name_ru, parent_kato FROM territory
+                               WHERE level = 'district' AND kind = 'city_area' AND valid_to IS NULL""").pl()
+        units = make_units(cities, areas, frame.filter(below))
+        base = frame.filter(~below & (pl.col("kind") != "city_republican"))
+        frame = pl.concat([base.drop("below_city_area", "parent_kato"), units.select(base.drop(
+            "below_city_area", "parent_kato").columns)], how="vertical_relaxed").sort("kato")
+    else:
+        frame = frame.drop("below_city_area", "parent_kato")
     has_rural = con.execute("SELECT count(*) FROM rural_run").fetchone()[0]
     if use_rural_roles and not has_rural:
-        raise ComputationError("no village classification yet; run `aimaq villages classify` first")
+        raise ComputationError(_("no village classification yet: `aimaq villages classify` makes one"))
     if use_rural_roles:
         roles = con.execute("""SELECT kato, role FROM rural_village_class
                                WHERE run_id = (SELECT max(run_id) FROM rural_run)""").pl()
         frame = frame.join(roles, on="kato", how="left")
     return frame
+
+
+def to_units(settlements: pl.DataFrame, facilities: pl.DataFrame | None = None,
+             levels: pl.DataFrame | None = None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """Facilities and service levels recorded for a republican city as a whole, moved to the units it is assessed
+    over: a facility to the unit nearest it (straight line), a service level to every unit of the city that has
+    no value of its own."""
+    units = settlements.filter(pl.col("settlement_kato") != pl.col("kato"))
+    if units.is_empty():
+        return facilities, levels
+    cities = set(units["settlement_kato"].to_list())
+    if facilities is not None and facilities["kato"].is_in(cities).any():
+        from scipy.spatial import cKDTree
+
+        from aimaq.standards.geo import to_unit_xyz
+
+        mine = facilities["kato"].is_in(cities)
+        f = facilities.filter(mine)
+        out = []
+        for city, grp in f.group_by("kato", maintain_order=True):
+            own = units.filter(pl.col("settlement_kato") == city[0])
+            _, nearest = cKDTree(to_unit_xyz(own["lat"].to_numpy(), own["lon"].to_numpy())).query(
+                to_unit_xyz(grp["lat"].to_numpy(), grp["lon"].to_numpy()))
+            out.append(grp.with_columns(kato=own["kato"].gather(np.atleast_1d(nearest))))
+        facilities = pl.concat([facilities.filter(~mine)] + out, how="vertical_relaxed")
+    if levels is not None and levels["kato"].is_in(cities).any():
+        mine = levels["kato"].is_in(cities)
+        spread = levels.filter(mine).join(units.select(pl.col("settlement_kato").alias("kato"),
+                                                       pl.col("kato").alias("_unit")), on="kato")
+        spread = spread.with_columns(kato=pl.col("_unit")).drop("_unit").select(levels.columns)
+        own = levels.filter(~mine)
+        # a unit's own value wins over the city's
+        spread = spread.join(own.select("kato", "indicator"), on=["kato", "indicator"], how="anti")
+        levels = pl.concat([own, spread], how="vertical_relaxed")
+    return facilities, levels
 
 
 def load_facilities(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
@@ -91,7 +149,7 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
     targets, national = published_targets(year)
     notes_by_region = {k: "published" for k in targets}
     for other in sorted({2022, 2023} - {year}, key=lambda y: abs(y - year)):
-        other_targets, _ = published_targets(other)
+        other_targets = published_targets(other)[0]
         for k, v in other_targets.items():
             if k not in targets:
                 targets[k] = v
@@ -105,11 +163,12 @@ def build_synthetic_inventory(con: duckdb.DuckDBPyConnection, year: int, seed: i
         ref_year = min(city_targets, key=lambda y: abs(y - year))
         city_offset = _stored_city_offset(con, ref_year, seed, spec)
         if city_offset is None:
-            ref_targets, _ = published_targets(ref_year)
+            ref_targets = published_targets(ref_year)[0]
             city_offset = calibrate_city_offset(settlements, catalogue, ref_targets, seed=seed, spec=spec,
                                                 city_target_pct=city_targets[ref_year])
-    inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
-                             city_target_pct=city_target, city_offset=city_offset)
+    with progress.step(_("synthetic inventory {year}: facilities and service levels", year=year)):
+        inv = generate_inventory(settlements, catalogue, targets, year, seed=seed, spec=spec,
+                                 city_target_pct=city_target, city_offset=city_offset)
     if city_target is None and city_offset is not None:
         inv.notes.append(f"cities' offset {city_offset:.3f} kept from the calibration of {ref_year}")
     roads = _latest_road_import(con)
@@ -178,6 +237,11 @@ class CoverageRun:
     notes: list[str]
 
 
+def _no_inventory(year: int) -> str:
+    return _("no facility inventory or service levels for {year}: `aimaq standards import-facilities FILE --year "
+             "{year}` loads an inventory (`aimaq standards synth --year {year}` generates a synthetic one)", year=year)
+
+
 def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str = DEFAULT_EDITION,
                      analysis_version: str = "1", use_rural_roles: bool = False, roads: bool = True) -> CoverageRun:
     """Evaluate the catalogue for every settlement in `year`, aggregate (country with cities/villages, regions,
@@ -187,14 +251,13 @@ def compute_coverage(con: duckdb.DuckDBPyConnection, year: int, *, edition: str 
     Writes srs_run (kind coverage), srs_coverage_settlement, srs_coverage_item, srs_coverage_aggregate."""
     catalogue = load_catalogue(edition)
     settlements = load_settlements(con, use_rural_roles)
-    facilities = load_facilities(con, year)
-    levels = load_levels(con, catalogue, year)
+    facilities, levels = to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year))
     if facilities.is_empty() and levels.is_empty():
-        raise ComputationError(f"no facility inventory or service levels for {year}; import them or run "
-                               f"build_synthetic_inventory")
+        raise ComputationError(_no_inventory(year))
     synthetic = bool(facilities["synthetic"].any() or levels["synthetic"].any() or settlements["synthetic"].any())
     network, road_info, road_note = _network_for_run(con, roads)
-    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
+    with progress.step(_("coverage {year}: every settlement against the catalogue", year=year)):
+        cm = evaluate(settlements, facilities, levels, catalogue, network=network)
     cm.notes.insert(0, road_note)
     cov = settlement_coverage(cm, settlements)
     spec = agg.load_analysis_spec(analysis_version)
@@ -278,7 +341,8 @@ def coverage_table(con: duckdb.DuckDBPyConnection, year: int, level: str = "coun
     population-weighted mean, change in pp and anomaly flags. Columns: kato, name_ru, level, group,
     n_settlements, population, coverage_pct, coverage_pct_popweighted, change_pp, anomaly, synthetic."""
     if level not in agg.LEVELS:
-        raise ComputationError(f"unknown level {level!r}; expected one of {', '.join(agg.LEVELS)}")
+        raise ComputationError(_("unknown level «{level}»; expected one of {choices}", level=level,
+                                 choices=", ".join(agg.LEVELS)))
     catalogue = load_catalogue(edition)
     run = _latest_run(con, year, catalogue)
     if run is None:
@@ -294,6 +358,7 @@ def coverage_table(con: duckdb.DuckDBPyConnection, year: int, level: str = "coun
             LEFT JOIN territory t ON t.kato = s.kato AND t.valid_to IS NULL
             LEFT JOIN srs_coverage_settlement p ON p.run_id = ? AND p.kato = s.kato
             WHERE s.run_id = ? ORDER BY s.kato""", [prev, run]).pl()
+        frame = _collapse_city_units(con, frame)
         spec = agg.load_analysis_spec()
         frame = agg.flag_anomalies(frame.with_columns(level=pl.lit("settlement")), spec).drop("anomaly_reason")
     else:
@@ -310,19 +375,47 @@ def coverage_table(con: duckdb.DuckDBPyConnection, year: int, level: str = "coun
     return frame.with_columns(year=pl.lit(year), synthetic=pl.lit(bool(synthetic)))
 
 
+def _collapse_city_units(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
+    """Settlement rows from stored unit rows: a republican city's units become one row for the city (the
+    weighted mean of its units; populations, items applicable and met summed)."""
+    units = load_settlements(con).filter(pl.col("settlement_kato") != pl.col("kato")).select(
+        "kato", "settlement_kato", "weight")
+    if units.is_empty() or not frame["kato"].is_in(units["kato"].to_list()).any():
+        return frame
+    mine = frame.join(units, on="kato", how="inner")
+    city = mine.group_by("settlement_kato").agg(
+        pl.col("group").first(), pl.col("population").sum(), pl.col("n_applicable").sum(), pl.col("n_met").sum(),
+        coverage_pct=(pl.col("coverage_pct") * pl.col("weight")).sum() / pl.col("weight").sum(),
+        coverage_pct_popweighted=(pl.col("coverage_pct") * pl.col("population")).sum() / pl.col("population").sum(),
+        change_pp=pl.when(pl.col("change_pp").null_count() == 0).then(
+            (pl.col("change_pp") * pl.col("weight")).sum() / pl.col("weight").sum()),
+    ).rename({"settlement_kato": "kato"})
+    names = con.execute("SELECT kato, name_ru FROM territory WHERE valid_to IS NULL AND level = 'settlement'").pl()
+    city = city.join(names, on="kato", how="left").with_columns(level=pl.lit("settlement"),
+                                                                 n_settlements=pl.lit(1, dtype=frame["n_settlements"].dtype))
+    rest = frame.filter(~pl.col("kato").is_in(units["kato"].to_list()))
+    return pl.concat([rest, city.select(frame.columns)], how="vertical_relaxed").sort("kato")
+
+
 def gaps(con: duckdb.DuckDBPyConnection, kato: str, year: int, *, edition: str = DEFAULT_EDITION) -> pl.DataFrame:
     """Missing items of one settlement in `year`, each with the nearest place that has it."""
     catalogue = load_catalogue(edition)
     settlements = load_settlements(con)
-    if kato not in set(settlements["kato"].to_list()):
+    wanted = settlements.filter(pl.col("settlement_kato") == kato)["kato"].to_list()   # a city: all its units
+    if not wanted and kato not in set(settlements["kato"].to_list()):
         names = settlements.filter(pl.col("name_ru").str.to_lowercase() == kato.lower())["kato"].to_list()
         if len(names) == 1:
             kato = names[0]
-        else:
+        else:  # several places of that name, or none: the nearest names with their codes
+            from rapidfuzz import process, utils
+
+            if not names:
+                labels = [f"{n} ({k})" for k, n in settlements.select("kato", "name_ru").iter_rows()]
+                names = [h[0] for h in process.extract(kato, labels, processor=utils.default_process, limit=5)]
             raise UnknownNameError("settlement", kato, names[:5])
     stored = load_network(con)
-    frame = gap_list(settlements, load_facilities(con, year), load_levels(con, catalogue, year), catalogue, [kato],
-                     network=None if stored is None else stored[0])
+    frame = gap_list(settlements, *to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year)),
+                     catalogue, wanted or [kato], network=None if stored is None else stored[0])
     return frame.with_columns(year=pl.lit(year))
 
 
@@ -344,25 +437,29 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
     from aimaq.standards.optimise import build_problem, plan_table, solve_greedy, solve_ilp
 
     if budget_tenge <= 0:
-        raise ComputationError("the budget must be positive")
+        raise ComputationError(_("the budget must be positive"))
     catalogue = load_catalogue(edition)
     settlements = load_settlements(con)
-    facilities = load_facilities(con, year)
-    levels = load_levels(con, catalogue, year)
+    facilities, levels = to_units(settlements, load_facilities(con, year), load_levels(con, catalogue, year))
     if facilities.is_empty() and levels.is_empty():
-        raise ComputationError(f"no facility inventory or service levels for {year}")
+        raise ComputationError(_no_inventory(year))
     stored = load_network(con)
     network = None if stored is None else stored[0]
-    cm = evaluate(settlements, facilities, levels, catalogue, network=network)
+    with progress.step(_("coverage {year}: every settlement against the catalogue", year=year)):
+        cm = evaluate(settlements, facilities, levels, catalogue, network=network)
     mask = None
     if region:
         reg = resolve_territory(con, region, "region")
         mask = (settlements["region_kato"] == reg).to_numpy()
-    problem = build_problem(cm, settlements, catalogue, threshold_pct=threshold_pct if objective == "threshold" else None,
-                            spillover=spillover, candidates=mask, network=network)
+    with progress.step(_("candidate projects and the settlements each one serves")):
+        problem = build_problem(cm, settlements, catalogue,
+                                threshold_pct=threshold_pct if objective == "threshold" else None,
+                                spillover=spillover, candidates=mask, network=network)
     budget_mln = budget_tenge / 1e6
-    ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s)
-    greedy = solve_greedy(problem, budget_mln, objective)
+    with progress.step(_("greedy plan")):
+        greedy = solve_greedy(problem, budget_mln, objective)
+    with progress.step(_("integer program (HiGHS), at most {seconds} s", seconds=format_number(time_limit_s))):
+        ilp = solve_ilp(problem, budget_mln, objective, time_limit_s=time_limit_s, incumbent=greedy)
     unit = "pp" if objective == "popweighted" else "settlements"
     summary = pl.DataFrame({
         "method": ["ilp", "greedy"], "objective": objective, "unit": unit,
@@ -372,6 +469,7 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
         "gain_per_bn_tenge": [ilp.gain_per_bn_tenge, greedy.gain_per_bn_tenge],
         "status": [ilp.status, greedy.status],
         "mip_gap": [ilp.mip_gap, None],
+        "bound": [ilp.bound, None],
     })
     names = settlements.select("kato", "name_ru")
     projects = pl.concat([plan_table(problem, ilp), plan_table(problem, greedy)]).join(names, on="kato", how="left")
@@ -380,7 +478,8 @@ def plan_budget(con: duckdb.DuckDBPyConnection, budget_tenge: float, year: int, 
                       {"budget_tenge": budget_tenge, "objective": objective, "threshold_pct": threshold_pct,
                        "region": region, "spillover": spillover,
                        "road_network": None if stored is None else stored[1], "ilp_status": ilp.status,
-                       "mip_gap": ilp.mip_gap, "gain_ilp": ilp.value, "gain_greedy": greedy.value})
+                       "mip_gap": ilp.mip_gap, "bound": ilp.bound, "gain_ilp": ilp.value,
+                       "gain_greedy": greedy.value})
     rows = projects.select(pl.lit(run_id).alias("run_id"), "method", "kato", "item", "cost_mln",
                            pl.col("gain_alone").alias("gain"))
     con.register("_p", rows.to_arrow())

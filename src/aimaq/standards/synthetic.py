@@ -64,11 +64,30 @@ class _Design:
         self.cat = catalogue
         self.spec = spec
         n, m = settlements.height, len(catalogue.items)
+        # a republican city assessed over k units draws as one settlement did (so every other settlement keeps
+        # its draws), its units from a stream of their own
+        kato = settlements["kato"].to_numpy()
+        owner = settlements["settlement_kato"].to_numpy() if "settlement_kato" in settlements.columns else kato
+        self.weight = (settlements["weight"].to_numpy() if "weight" in settlements.columns else np.ones(n))
+        is_unit = owner != kato
+        virtual = np.unique(np.concatenate([kato[~is_unit], owner[is_unit]]))    # the settlements, sorted
+        base_rows = np.searchsorted(virtual, kato[~is_unit])
+        nv = len(virtual)
         rng = np.random.default_rng(seed)
-        self.U = rng.random((n, m), dtype=np.float64)
-        self.z = rng.standard_normal(n)
-        self.u_aux = rng.random((n, m), dtype=np.float64)        # for attributes (wear, capacity, jitter)
-        self.angle = rng.random((n, m), dtype=np.float64) * 2 * np.pi
+        rng_units = np.random.default_rng([seed, 71])
+        draws = {}
+        for name, (v_make, u_make) in {
+                "U": (lambda: rng.random((nv, m)), lambda k: rng_units.random((k, m))),
+                "z": (lambda: rng.standard_normal(nv), lambda k: rng_units.standard_normal(k)),
+                "u_aux": (lambda: rng.random((nv, m)), lambda k: rng_units.random((k, m))),
+                "angle": (lambda: rng.random((nv, m)) * 2 * np.pi, lambda k: rng_units.random((k, m)) * 2 * np.pi),
+        }.items():
+            v = v_make()
+            out = np.empty((n,) + v.shape[1:])
+            out[~is_unit] = v[base_rows]
+            out[is_unit] = u_make(int(is_unit.sum()))
+            draws[name] = out
+        self.U, self.z, self.u_aux, self.angle = draws["U"], draws["z"], draws["u_aux"], draws["angle"]
         codes = [i.code for i in catalogue.items]
         self.item_offset = spec["item_offset_sd"] * _stable_normal(codes, "srs-item")
         category = assign_categories(settlements, catalogue)
@@ -265,8 +284,10 @@ def _calibrate_joint(design: _Design, fast: _FastCoverage, target: np.ndarray, h
 
 def _region_means(design: _Design, cov: np.ndarray) -> tuple[np.ndarray, float]:
     R = len(design.region_codes)
-    reg = np.bincount(design.region_idx, weights=cov, minlength=R) / np.bincount(design.region_idx, minlength=R)
-    city = cov[design.is_city].mean() if design.is_city.any() else np.nan
+    w = design.weight
+    reg = np.bincount(design.region_idx, weights=cov * w, minlength=R) / np.bincount(design.region_idx, weights=w,
+                                                                                     minlength=R)
+    city = (cov * w)[design.is_city].sum() / w[design.is_city].sum() if design.is_city.any() else np.nan
     return reg, city
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from aimaq.i18n import _
+
 INDICATOR_COLUMNS = ["code", "name_ru", "name_kk", "name_en", "unit", "polarity", "domain", "description"]
 # The importer's checks per indicator (migration 0002): plausible range, period granularity, kind.
 SPEC_COLUMNS = ["min_value", "max_value", "granularity", "kind"]
@@ -25,7 +27,8 @@ def save_indicators(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     if clash:
         from aimaq.errors import AimaqError
 
-        raise AimaqError("indicator unit changed: " + "; ".join(f"{c}: {old} → {new}" for c, new, old in clash))
+        raise AimaqError(_("an indicator's unit cannot change: {changes}",
+                           changes="; ".join(f"{c}: {old} → {new}" for c, new, old in clash)))
     new = frame.filter(~pl.col("code").is_in(list(existing))).unique("code", keep="first")
     con.register("_indicators", new.to_arrow())
     columns = ", ".join(INDICATOR_COLUMNS + SPEC_COLUMNS)
@@ -156,3 +159,31 @@ def runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame()
     return con.execute(" UNION ALL ".join(parts) + " ORDER BY computed_at DESC, job, run_id DESC").pl()
+
+
+def resolve_indicator(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The indicator code that `text` means: a code, or a name in Russian, Kazakh or English (any case).
+    An unknown one is an error suggesting the nearest codes and names, as unknown territories are."""
+    from aimaq.errors import UnknownNameError
+
+    rows = con.execute("SELECT code, name_ru, name_kk, name_en FROM indicator").fetchall()
+    wanted = str(text).strip().casefold()
+    for row in rows:
+        if wanted in {str(v).strip().casefold() for v in row if v}:
+            return row[0]
+    from rapidfuzz import fuzz, process, utils
+
+    labels = {}
+    for code, *names in rows:
+        for label in [code, *names]:
+            if label:
+                labels.setdefault(str(label), code)
+    hits = process.extract(str(text), list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=8)
+    seen, suggestions = set(), []
+    for label, _score, _index in hits:
+        code = labels[label]
+        if code not in seen:
+            seen.add(code)
+            name = next(n for c, n, *_rest in rows if c == code)
+            suggestions.append(f"{code} ({name})" if name and name != code else code)
+    raise UnknownNameError("indicator", str(text), suggestions[:3])

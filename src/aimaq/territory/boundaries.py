@@ -10,7 +10,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from aimaq.errors import AimaqError
+from aimaq.i18n import _, ngettext
 from aimaq.ingest.units import COUNT_UNITS
 from aimaq.store.observations import observations_sql
 from aimaq.territory.registry import PRE_REFORM_PARTS
@@ -25,9 +25,10 @@ def atoms(kato: str, valid_to: dt.date | None) -> frozenset[str]:
 def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: int | None,
                          level: str = "region", *, max_revision: int | None = None,
                          as_of_import: int | None = None) -> tuple[pl.DataFrame, list[str]]:
+    from aimaq.store.catalogue import resolve_indicator
+
+    indicator = resolve_indicator(con, indicator)  # a code or a name; an unknown one comes with suggestions
     unit = con.execute("SELECT unit FROM indicator WHERE code = ?", [indicator]).fetchone()
-    if unit is None:
-        raise AimaqError(f"unknown indicator {indicator!r}")
     obs = con.execute(f"""
         SELECT o.kato, t.name_ru AS territory, o.period, o.value, o.revision, o.flag, t.valid_from, t.valid_to
         FROM {observations_sql(max_revision=max_revision, as_of_import=as_of_import)} o
@@ -38,7 +39,7 @@ def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: i
         QUALIFY row_number() OVER (PARTITION BY o.kato, o.period ORDER BY t.valid_from DESC) = 1
         ORDER BY o.period, o.kato""", [level, indicator]).pl()
     if year is None or level != "region":
-        notes = [] if year is None else ["boundaries are rebased for regions only"]
+        notes = [] if year is None else [_("boundaries are rebased for regions only")]
         return obs.select("kato", "territory", "period", "value", "revision", "flag"), notes
     at = dt.date(year, 7, 1)
     targets = con.execute("SELECT kato, name_ru, valid_to FROM territory WHERE level = 'region' AND valid_from <= ? "
@@ -74,8 +75,11 @@ def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: i
                                        "value": pl.Float64, "flag": pl.Utf8, "how": pl.Utf8})
     missing = frame.filter(pl.col("value").is_null())
     if missing.height:
-        notes.append(f"{missing.height} region-period value(s) cannot be shown on the {year} boundaries "
-                     f"({', '.join(sorted(set(missing['period'])))}); see column 'how'")
+        notes.append(ngettext("{n} region-period value cannot be shown on the {year} boundaries ({periods}); "
+                              "see column 'how'",
+                              "{n} region-period values cannot be shown on the {year} boundaries ({periods}); "
+                              "see column 'how'", missing.height, year=year,
+                              periods=", ".join(sorted(set(missing["period"])))))
     return frame, notes
 
 

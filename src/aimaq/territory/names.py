@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from aimaq.errors import AmbiguousNameError, UnknownNameError
+from aimaq.i18n import _
 
 LEVEL_RANK = {"country": 0, "region": 1, "district": 2, "okrug": 3, "settlement": 4}
 
@@ -154,7 +155,7 @@ class NameIndex:
             prefix = _kato_prefix(within)
             inside = [c for c in cands if c.kato.startswith(prefix) and c.kato != within]
             if not inside:
-                raise UnknownNameError("territory", str(name), self.suggest(name), f"within {within}; {context}")
+                raise UnknownNameError("territory", str(name), self.suggest(name), _("within {kato}", kato=within) + (f"; {context}" if context else ""))
             cands = inside
         return self._pick(name, cands, markers, at, level, context)
 

@@ -1,24 +1,38 @@
 """The REST API and the digital village map («Цифровая карта села», review section 1.8) in one FastAPI app.
 
-Every request opens its own read-only DuckDB connection and calls the jobs' service functions; the web adds no
-methodology of its own. The one exception is POST /api/import (data entry by the ministry and the akimats, with a
-bearer token): it opens a writable connection for that request only and goes through the importer. Every payload says whether it comes from synthetic data ("synthetic": true/false)."""
+Each server process holds one long-lived connection to the database (DuckDB file or PostgreSQL, `web.pool`) and
+serves every request with a pooled cursor of it; reads run in a read-only transaction, so a GET can never write.
+Public read endpoints are cached by data version with ETag/304 and kept gzip-compressed (`web.cache`). Writes —
+uploads, approval, corrections — need a user (`web.auth`: bearer token or session cookie with CSRF) with the right
+role, and leave an entry in the audit log. Every payload says whether it comes from synthetic data
+("synthetic": true/false)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 import duckdb
 import polars as pl
-from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
+from aimaq.i18n import _
+from aimaq.web.auth import WriteCon, client_ip, require
+from aimaq.web.users import User
+
+MAX_UPLOAD_MB = 50  # default cap of an upload (setting: AIMAQ_MAX_UPLOAD_MB or create_app(max_upload_mb=))
+RETRY_AFTER_S = 2   # what a 503 asks the client to wait
+# endpoints whose answer depends on who asks: never cached
+PRIVATE_PREFIXES = ("/api/batches", "/api/audit", "/api/me", "/api/import", "/api/login", "/api/logout",
+                    "/api/observations")
 
 LEVELS = ("country", "region", "district", "okrug", "settlement")
 
@@ -45,14 +59,9 @@ def payload(frame: pl.DataFrame, **extra) -> dict:
 
 
 def _connection(request: Request):
-    """One read-only connection per request, closed when the response has been sent."""
-    from aimaq.store.db import connect
-
-    con = connect(request.app.state.db_path, read_only=True)
-    try:
+    """A pooled cursor of the process's connection, inside a read-only transaction for this request."""
+    with request.app.state.pool.cursor(read_only=True) as con:
         yield con
-    finally:
-        con.close()
 
 
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(_connection)]
@@ -62,12 +71,34 @@ class NotFound(AimaqError):
     """A resource the database does not hold (no run, no classification)."""
 
 
-def create_app(db_path: str | Path) -> FastAPI:
-    """The app over the database at `db_path` (opened read-only per request; writable only for POST /api/import)."""
+def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> FastAPI:
+    """The app over the database at `db_path` (a DuckDB file or a PostgreSQL URL), one connection per process."""
+    import contextlib
+
+    from aimaq.web.cache import VersionedCache
+    from aimaq.web.pool import Pool
+
     db_path = str(db_path)
+    pool = Pool(db_path)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        pool.close()
+
     app = FastAPI(title="Aimaq", description="Мониторинг регионального развития Казахстана: REST API и цифровая "
-                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0")
+                  "карта села. Данные с флагом synthetic=true — синтетические.", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served offline from vendored files by aimaq.web.pages
     app.state.db_path = db_path
+    app.state.pool = pool
+    if max_upload_mb is None:
+        max_upload_mb = float(os.environ.get("AIMAQ_MAX_UPLOAD_MB") or MAX_UPLOAD_MB)
+    app.state.max_upload_bytes = int(max_upload_mb * 1024 * 1024)
+    # the last added runs first: language → upload cap → cache (public reads) → gzip (everything else)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(VersionedCache, version=pool.version, exclude=PRIVATE_PREFIXES)
+    app.add_middleware(_UploadCap)
+    app.add_middleware(_Language)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
@@ -81,13 +112,19 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.exception_handler(AimaqError)
     async def _aimaq(request: Request, exc: AimaqError):
         from aimaq.demography.repository import NoForecastRun
+        from aimaq.errors import DatabaseBusy
+
+        if isinstance(exc, DatabaseBusy):
+            return _busy()
 
         status = 404 if isinstance(exc, (NotFound, NoForecastRun)) else 422
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     @app.exception_handler(duckdb.Error)
     async def _database(request: Request, exc: duckdb.Error):
-        # the web is read-only: a service that would compute and store a missing result cannot; say what to run
+        if is_busy(exc):  # a write conflict or a lock: the client may simply retry
+            return _busy()
+        # reads run in a read-only transaction: a service that would compute and store a missing result cannot
         if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
             return JSONResponse(status_code=409, content={
                 "detail": "this result is not computed yet and the web server opens the database read-only; "
@@ -174,16 +211,30 @@ def create_app(db_path: str | Path) -> FastAPI:
 
         return regions_layer(con)
 
-    # --- data entry (the only endpoint with a writable connection) -----------------------------------------------
+    # --- data entry, approval, audit (writes: a user with a role) ------------------------------------------------
+    from aimaq.web.approval import router as approval_router
+
+    app.include_router(approval_router)
+    try:  # the dashboard pages (another branch's web/pages.py) join when present
+        from aimaq.web.pages import router as pages_router
+    except ModuleNotFoundError as exc:
+        if exc.name != "aimaq.web.pages":
+            raise
+    else:
+        app.include_router(pages_router)
     if _multipart_available():
         @app.post("/api/import", tags=["import"],
-                  summary="Загрузка данных (CSV/XLSX) — министерство или акимат своего региона",
-                  responses={401: {"description": "нет токена или токен неверен"},
-                             422: {"description": "проблемы в файле: ничего не записано"}})
-        def upload(file: Annotated[UploadFile, File(description="CSV или XLSX, как для `aimaq import`")],
-                   dry_run: Annotated[bool, Form(description="Только проверить: ничего не записывать")] = False,
-                   authorization: Annotated[str | None, Header(description="Bearer <токен>")] = None):
-            return _import_upload(app.state.db_path, authorization, file, dry_run)
+                  summary="Загрузка данных (CSV/XLSX): акимат — своего региона, на утверждение; министерство — сразу",
+                  responses={401: {"description": "нет токена или сессии, токен неверен или истёк"},
+                             403: {"description": "роль не может загружать данные"},
+                             413: {"description": "файл больше допустимого размера"},
+                             422: {"description": "проблемы в файле: ничего не записано"},
+                             503: {"description": "база данных занята: повторите через Retry-After секунд"}})
+        def upload(request: Request, con: WriteCon,
+                   user: Annotated[User, Depends(require("akimat", "ministry"))],
+                   file: Annotated[UploadFile, File(description="CSV или XLSX, как для `aimaq import`")],
+                   dry_run: Annotated[bool, Form(description="Только проверить: ничего не записывать")] = False):
+            return _import_upload(request, con, user, file, dry_run, client_ip(request))
     else:  # FastAPI refuses form fields without python-multipart: the rest of the app still serves
         @app.post("/api/import", tags=["import"], summary="Загрузка данных (нужен пакет python-multipart)")
         def upload_unavailable():
@@ -198,11 +249,14 @@ def create_app(db_path: str | Path) -> FastAPI:
     static = resources.files("aimaq.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index():
-        return (resources.files("aimaq.web") / "templates" / "map.html").read_text(encoding="utf-8")
-
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over $AIMAQ_DB: what each worker process builds when `aimaq web serve --workers N` runs several."""
+    from aimaq.settings import configure
+
+    return create_app(configure(None).db_path)
 
 
 def _multipart_available() -> bool:
@@ -211,41 +265,91 @@ def _multipart_available() -> bool:
     return importlib.util.find_spec("python_multipart") is not None
 
 
-def _unauthorized(detail: str) -> JSONResponse:
-    return JSONResponse(status_code=401, content={"detail": detail}, headers={"WWW-Authenticate": "Bearer"})
+def _busy() -> JSONResponse:
+    return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}, content={
+        "detail": _("The database is busy; retry in {seconds} s", seconds=RETRY_AFTER_S)})
 
 
-def _import_upload(db_path: str, authorization: str | None, file: UploadFile, dry_run: bool):
-    """Authenticate, then import through the importer in a connection opened writable for this request only."""
+def is_busy(exc: Exception) -> bool:
+    """A write conflict, a lock or a serialisation failure: the same request may succeed a moment later."""
+    text = str(exc).lower()
+    return any(word in text for word in ("conflict", "could not set lock", "could not serialize", "deadlock",
+                                         "lock timeout", "database is locked", "too many clients",
+                                         # PostgreSQL: two writers numbered the same revision at once
+                                         "duplicate key value violates unique constraint"))
+
+
+def _too_large(limit: int) -> JSONResponse:
+    megabytes = format(limit / 1024 / 1024, ".3g")
+    return JSONResponse(status_code=413, content={"detail": _(
+        "The file is larger than the limit of {mb} MB; split it or ask the administrator (AIMAQ_MAX_UPLOAD_MB)",
+        mb=megabytes)})
+
+
+class _UploadCap:
+    """Refuse an upload whose declared size exceeds the cap before reading it (413); the endpoint checks the bytes
+    it actually receives as well."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/api/import":
+            limit = scope["app"].state.max_upload_bytes
+            length = dict(scope["headers"]).get(b"content-length")
+            if length and length.isdigit() and int(length) > limit + 64 * 1024:  # the form's own bytes
+                await _too_large(limit)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class _Language:
+    """Messages of the request in ?lang=, else the first supported language of Accept-Language, else Russian."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from urllib.parse import parse_qs
+
+        from aimaq.i18n import LANGUAGES, use_language
+
+        wanted = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        if wanted is None:
+            header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+            codes = [part.split(";")[0].strip().lower()[:2] for part in header.split(",")]
+            wanted = next((c for c in codes if c in LANGUAGES), None)
+        try:
+            context = use_language(wanted)
+            context.__enter__()
+        except AimaqError:
+            context = use_language(None)
+            context.__enter__()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.__exit__(None, None, None)
+
+
+def _import_upload(request: Request, con, user, file: UploadFile, dry_run: bool, ip: str | None):
+    """Read at most the cap, then validate, check the region and store (pending for an akimat)."""
     from dataclasses import asdict
 
     from aimaq.errors import ValidationFailed
-    from aimaq.store.db import connect
     from aimaq.web.upload import import_upload
-    from aimaq.web.users import authenticate
 
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _unauthorized("нужен заголовок Authorization: Bearer <токен> / a bearer token is required")
-    data = file.file.read()
+    limit = request.app.state.max_upload_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        return _too_large(limit)
     try:
-        con = connect(db_path)
-    except AimaqError as exc:  # another connection holds the file in another mode: the client may retry
-        return JSONResponse(status_code=503, content={"detail": f"база данных занята, повторите позже: {exc}"})
-    try:
-        user = authenticate(con, token.strip())
-        if user is None:
-            return _unauthorized("токен неверен или отключён / invalid or inactive token")
-        try:
-            result = import_upload(con, user, file.filename or "upload.csv", data, dry_run=dry_run)
-        except ValidationFailed as exc:
-            return JSONResponse(status_code=422, content={
-                "detail": str(exc), "problems": [asdict(p) for p in exc.problems]})
-        return {"added": result.added, "revised": result.revised, "unchanged": result.unchanged,
-                "import_id": result.import_id, "dry_run": result.dry_run, "file": result.file,
-                "layout": result.layout, "user": user.name}
-    finally:
-        con.close()
+        return import_upload(con, user, file.filename or "upload.csv", data, dry_run=dry_run, ip=ip)
+    except ValidationFailed as exc:
+        return JSONResponse(status_code=422, content={
+            "detail": str(exc), "problems": [asdict(p) for p in exc.problems]})
 
 
 def _territory_versions(con, kato: str) -> pl.DataFrame:

@@ -1,0 +1,167 @@
+"""The HTML pages over the demo database: the figures they show, their downloads, the language switch, the search
+and the offline API docs (the same pages in a real browser: test_browser.py)."""
+
+import io
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+
+def text_of(html: str) -> str:
+    """Visible text with Russian number spaces (no-break, narrow no-break) as plain spaces."""
+    plain = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
+
+
+def section(html: str, ident: str) -> str:
+    start = html.index(f'id="{ident}"')
+    end = html.find("</section>", start)
+    end = html.find("</article>", start) if end < 0 or "tile-" in ident else end
+    return text_of(html[start:end])
+
+
+@pytest.fixture(scope="module")
+def dashboard(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    return page.text
+
+
+def test_dashboard_headline_figures(dashboard):
+    assert "5,56" in section(dashboard, "tile-rating") and "+0,96" in section(dashboard, "tile-rating")
+    coverage = section(dashboard, "tile-coverage")
+    assert "64,7" in coverage and "+2,2 п. п." in coverage and "раздел 1.8" in coverage
+    population = section(dashboard, "tile-population")
+    assert "19 766 807" in population and "Бюро национальной статистики" in population
+    villages = section(dashboard, "tile-villages")
+    assert "3,5" in villages and "синтетические данные" in villages   # the Aimaq count beside it is synthetic
+    assert "синтетические данные" not in section(dashboard, "tile-rating")   # Table 2 is published
+    assert re.search(r"\d+ / \d+", section(dashboard, "tile-kpi"))
+
+
+def test_dashboard_tables_and_charts(dashboard):
+    rating = section(dashboard, "table-rating")
+    assert dashboard.count('data-table="rating"') == 1 and 'class="data sortable"' in dashboard
+    assert "Туркестан" in rating and "Петропавловск" in rating
+    assert "Место, 90% интервал" in rating and "синтетические данные" in rating   # the band rests on synthetic data
+    coverage = section(dashboard, "table-coverage_by_region")
+    assert coverage.count("/region/") == 0 and dashboard.count('href="/region/') >= 20
+    assert "нет данных" in dashboard              # the no-data class of the legend
+    assert 'id="chart-coverage-bar"' in dashboard and 'id="chart-coverage-map"' in dashboard
+    assert 'id="chart-forecast"' in dashboard and "/static/vendor/echarts/echarts.min.js" in dashboard
+    assert "https://" not in dashboard and "http://" not in dashboard
+
+
+def test_downloads_equal_the_page(client):
+    csv = client.get("/tables/rating.csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="dashboard_2024_rating.csv"' in csv.headers["content-disposition"]
+    frame = pl.read_csv(io.BytesIO(csv.content))
+    assert frame.height == 26 and frame["synthetic"].all()
+    assert frame.filter(pl.col("city") == "Туркестан")["score"][0] == pytest.approx(6.5, abs=0.6)
+    assert round(frame["score"].mean(), 2) == 5.56
+
+    from openpyxl import load_workbook
+
+    xlsx = client.get("/region/100000000/tables/villages.xlsx")
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("name_ru", "villages") and rows[0][-1] == "synthetic" and rows[1][0] == "Итого"
+    assert sum(r[1] for r in rows[2:]) == rows[1][1] > 100    # districts add up to the region's total
+    gaps = pl.read_csv(io.BytesIO(client.get("/settlement/101001001/tables/gaps.csv").content))
+    assert "Сарытомар" in gaps["nearest_name_ru"].to_list()
+    missing = client.get("/tables/nonsense.csv")
+    assert missing.status_code == 404 and "rating.csv" in missing.json()["detail"]
+
+
+def test_region_page(client):
+    page = client.get("/region/100000000")
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1" in html and "Абайская область" in text_of(html)
+    assert "Абай облысы" in html                                  # the Kazakh name from the registry
+    for table in ("indicators", "coverage_by_direction", "villages", "forecast", "rating"):
+        assert f'id="table-{table}"' in html, table
+    assert "Семей" in section(html, "table-rating")
+    indicators = section(html, "table-indicators")
+    assert "2022" in indicators and "2023" in indicators and "2021" not in indicators
+    # Abai exists from 2022: earlier values were published for East Kazakhstan, and the page says so
+    assert "Численность населения: 22 знач. нельзя показать в границах" in text_of(html)
+    akmola = section(client.get("/region/110000000").text, "table-indicators")
+    assert "2000" in akmola and "2023" in akmola                 # an unchanged region: the whole series
+    by_name = client.get("/region/Абай облысы")
+    assert by_name.status_code == 200 and "Абайская область" in by_name.text
+    unknown = client.get("/region/999999999")
+    assert unknown.status_code == 404 and 'id="error-message"' in unknown.text
+
+
+def test_settlement_page(client):
+    html = client.get("/settlement/101001001").text
+    facts = section(html, "settlement-facts") if 'id="settlement-facts"' in html else ""
+    text = text_of(html)
+    assert "Байжол" in text and "113" in text and "78,4 %" in text and "29 из 37" in text
+    assert "Сарытомар" in section(html, "table-gaps")
+    directions = section(html, "table-coverage_by_direction")
+    assert "Образование" in directions or "образование" in directions.lower()
+    assert facts is not None
+
+
+def test_monotown_and_programmes(client):
+    town = client.get("/monotown/353200001")
+    assert town.status_code == 200 and "Абай" in text_of(town.text) and 'id="table-registry"' in town.text
+    assert client.get("/monotown/Абай (город)").status_code == 200
+    programmes = client.get("/programmes").text
+    kpi = section(programmes, "table-kpi")
+    assert "92,7" in kpi and "93,2" in kpi                         # internet users: plan and fact 2023
+    assert 'id="table-diploma"' in programmes and 'id="table-auyl"' in programmes
+
+
+def test_language_switch_keeps_the_page(client):
+    kk = client.get("/region/100000000?lang=kk")
+    assert kk.status_code == 200 and '<html lang="kk">' in kk.text
+    assert "Абай облысы" in text_of(kk.text) and "Бағыттар бойынша қамтамасыз етілу" in kk.text
+    assert kk.cookies.get("aimaq_lang") == "kk"
+    assert 'href="/region/100000000?lang=en"' in kk.text   # the switch stays on this page
+    en = client.get("/?lang=en").text
+    assert "5.56" in section(en, "tile-rating") and "64.7" in section(en, "tile-coverage")
+    client.cookies.clear()
+
+
+def test_search_resolves_any_spelling(client):
+    for spelling in ("Қонаев", "Konaev", "Капшагай", "Конаев"):
+        body = client.get("/api/pages/search", params={"q": spelling}).json()
+        assert body["count"] >= 1 and body["rows"][0]["kato"] == "191000000", spelling
+        assert body["rows"][0]["region_kato"] == "190000000"
+    several = client.get("/api/pages/search", params={"q": "Байжол"}).json()
+    assert several["count"] > 1 and "101001001" in [r["kato"] for r in several["rows"]]
+    assert client.get("/api/pages/search", params={"q": "Qwzxv"}).json()["count"] >= 0
+
+
+def test_settlement_values_layer(client):
+    body = client.get("/api/pages/settlement-values",
+                      params={"region": "100000000", "indicator": "gas_pct", "year": 2023}).json()
+    assert body["synthetic"] is True and 300 < len(body["values"]) < 400
+    assert all(0 <= v <= 100 for v in body["values"].values())
+    assert client.get("/api/pages/settlement-values",
+                      params={"region": "100000000", "indicator": "nope"}).status_code == 404
+
+
+def test_offline_api_docs(client):
+    docs = client.get("/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
+    redoc = client.get("/redoc").text
+    assert "/static/vendor/redoc/redoc.standalone.js" in redoc and "https://" not in redoc
+    for path in ("swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js",
+                 "echarts/echarts.min.js"):
+        assert client.get(f"/static/vendor/{path}").status_code == 200, path
+
+
+def test_every_map_text_is_in_the_catalogue():
+    from aimaq.web.pages import MAP_MESSAGES
+
+    js = (Path(__file__).resolve().parents[2] / "src/aimaq/web/static/js/map.js").read_text(encoding="utf-8")
+    used = set(re.findall(r'\bT\("([^"]+)"', js))
+    assert used and used <= set(MAP_MESSAGES), used - set(MAP_MESSAGES)
