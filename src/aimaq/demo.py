@@ -58,7 +58,9 @@ def _may_replace(db_path: Path, force: bool, command: str) -> bool:
             raise AimaqError(_("{db} holds {n} import(s) of users' files: `aimaq {command}` would replace them. "
                                "Choose another --db, or pass --force to replace it (the old file is kept as "
                                "{bak})", db=str(db_path), n=held, command=command, bak=db_path.name + ".bak"))
-        raise AimaqError(_("{db} exists: `aimaq {command}` does not replace it unasked. Choose another --db, or "
+        raise AimaqError(_("{path} already holds data: `aimaq init` only fills a new or empty database "
+                           "(choose another --db)", path=db_path) + " " + _(
+                           "{db} exists: `aimaq {command}` does not replace it unasked. Choose another --db, or "
                            "pass --force (the old file is kept as {bak})", db=str(db_path), command=command,
                            bak=db_path.name + ".bak"))
     return True
