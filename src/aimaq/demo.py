@@ -15,32 +15,58 @@ from aimaq.store.db import connect, holds_no_data
 _TIME_COLUMNS = {"loaded_at", "applied_at", "computed_at", "created_at"}
 
 
-def build_demo(db_path: str | Path, *, seed: int = 2023) -> duckdb.DuckDBPyConnection:
+def build_demo(db_path: str | Path, *, seed: int = 2023, force: bool = False) -> duckdb.DuckDBPyConnection:
+    """Build the demo database at `db_path`. A database file there that holds users' imports is replaced only with
+    `force`, and then kept as FILE.bak."""
     from aimaq.store.db import is_server
 
     if is_server(db_path):
         return _build_on_server(str(db_path), _steps(seed), replace=True)
     db_path = Path(db_path)
-    return _build(db_path, _steps(seed), replace=True)
+    keep = _may_replace(db_path, force, "demo")
+    return _build(db_path, _steps(seed), replace=True, keep_old=keep)
 
 
-def init_database(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+def init_database(db_path: str | Path, *, force: bool = False) -> duckdb.DuckDBPyConnection:
     """A database for real work: the registry, national statistics, the real places and the review's figures —
-    nothing synthetic. Fills a new file or one that holds no data (an empty file, a database without rows), never
-    one with data (nothing is ever lost)."""
-    from aimaq.errors import AimaqError
+    nothing synthetic. Fills a new file or one that holds no data (an empty file, a database without rows); one
+    with data only with `force`, and then the old file is kept as FILE.bak (nothing is ever lost)."""
     from aimaq.store.db import is_server
 
     if is_server(db_path):
         return _build_on_server(str(db_path), _steps(2023, synthetic=False), replace=False)
     db_path = Path(db_path)
-    if not holds_no_data(db_path):
+    if holds_no_data(db_path):
+        return _build(db_path, _steps(2023, synthetic=False), replace=db_path.exists())
+    keep = _may_replace(db_path, force, "init")
+    return _build(db_path, _steps(2023, synthetic=False), replace=True, keep_old=keep)
+
+
+def _may_replace(db_path: Path, force: bool, command: str) -> bool:
+    """Whether the file at `db_path` is to be kept as FILE.bak; refuses when it holds users' work and no --force.
+    `demo` replaces a database without users' imports as before; `init` never replaces data unasked."""
+    from aimaq.errors import AimaqError
+    from aimaq.store.backup import users_imports
+
+    if not db_path.exists():
+        return False
+    held = users_imports(db_path)
+    if command == "demo" and held == 0:
+        return False
+    if not force:
+        if held:
+            raise AimaqError(_("{db} holds {n} import(s) of users' files: `aimaq {command}` would replace them. "
+                               "Choose another --db, or pass --force to replace it (the old file is kept as "
+                               "{bak})", db=str(db_path), n=held, command=command, bak=db_path.name + ".bak"))
         raise AimaqError(_("{path} already holds data: `aimaq init` only fills a new or empty database "
-                           "(choose another --db)", path=db_path))
-    return _build(db_path, _steps(2023, synthetic=False), replace=db_path.exists())
+                           "(choose another --db)", path=db_path) + " " + _(
+                           "{db} exists: `aimaq {command}` does not replace it unasked. Choose another --db, or "
+                           "pass --force (the old file is kept as {bak})", db=str(db_path), command=command,
+                           bak=db_path.name + ".bak"))
+    return True
 
 
-def _build(db_path: Path, steps, replace: bool) -> duckdb.DuckDBPyConnection:
+def _build(db_path: Path, steps, replace: bool, keep_old: bool = False) -> duckdb.DuckDBPyConnection:
     """Build into a side file and move it into place only when every step succeeded: a failed build leaves
     whatever was at `db_path` as it was."""
     building = db_path.with_name(db_path.name + ".building")
@@ -57,7 +83,22 @@ def _build(db_path: Path, steps, replace: bool) -> duckdb.DuckDBPyConnection:
         from aimaq.errors import AimaqError
 
         raise AimaqError(_("{path} appeared while building; left as it was", path=db_path))
-    Path(str(db_path) + ".wal").unlink(missing_ok=True)
+    if replace and not keep_old and db_path.exists():
+        from aimaq.store.backup import users_imports
+
+        if users_imports(db_path):  # a user imported into it while this was building: keep theirs
+            building.unlink()
+            from aimaq.errors import AimaqError
+
+            raise AimaqError(_("{path} received users' imports while building; left as it was", path=db_path))
+    wal = Path(str(db_path) + ".wal")
+    if keep_old and db_path.exists():  # the replaced database, with its write-ahead log, as FILE.bak
+        backup = db_path.with_name(db_path.name + ".bak")
+        Path(str(backup) + ".wal").unlink(missing_ok=True)
+        db_path.replace(backup)
+        if wal.exists():
+            wal.replace(Path(str(backup) + ".wal"))
+    wal.unlink(missing_ok=True)
     building.replace(db_path)
     return connect(db_path)
 

@@ -269,3 +269,29 @@ def test_many_problems_are_listed_up_to_a_cap_and_counted(con, tmp_path, monkeyp
     assert len(err.value.problems) == 10 and err.value.total == 25
     assert "and 15 more problems" in err.value.details()
     assert written(con) == (0, 0)
+
+
+def test_cli_every_bad_input_exits_2_with_the_cell_and_no_traceback(con, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    db_path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    con.close()
+    files = {
+        "cp1251.csv": (GOOD + "\n").encode("cp1251"),
+        "utf16.csv": (HEADER + "\n" + GOOD + "\n").encode("utf-16"),
+        "broken.xlsx": b"PK\x03\x04 broken",
+        "long.csv": (HEADER + "\n" + GOOD + "," + "x" * 131_073 + "\n").encode(),
+        "quote.csv": (HEADER + '\n"' + GOOD + "\n").encode(),
+        "ambiguous.csv": (HEADER + '\nВКО,population,2023,"1,234",\n').encode(),
+    }
+    env = {**os.environ, "AIMAQ_DB": db_path, "AIMAQ_LANG": "en"}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "import", str(path)], capture_output=True,
+                             text=True, env=env)
+        assert run.returncode == 2, (name, run.stderr)
+        assert name in run.stderr and "Traceback" not in run.stderr and "unexpected" not in run.stderr
+        assert "nothing was written" in run.stderr

@@ -87,13 +87,15 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help=N_("Also write the main results as CSV and the "
                                                                   "review (HTML, PDF, DOCX) into this folder.")),
         seed: int = typer.Option(2023, "--seed", help=N_("Seed of the synthetic data.")),
+        force: bool = typer.Option(False, "--force", help=N_("Replace a database that holds users' imports (the old "
+                                                             "file is kept as FILE.bak).")),
         fmt: Format = FormatOpt,
     ) -> None:
         from aimaq.demo import build_demo, highlights, write_outputs
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = build_demo(db_path, seed=seed)
+        con = build_demo(db_path, seed=seed, force=force)
         typer.echo(_("database: {path}", path=db_path))
         _print_summary(con, fmt)
         figures = highlights(con)
@@ -140,17 +142,31 @@ def register(app: typer.Typer) -> None:
                     _("{file}: added {new} indicator(s); {known} already known", file=file, new=new, known=known)))
 
     @app.command("init", help=N_("A new database for real work: registry, national statistics, real places, the "
-                                 "review's figures — nothing synthetic. Fills a new or empty file, never one with "
-                                 "data."))
-    def init(fmt: Format = FormatOpt) -> None:
+                                 "review's figures — nothing synthetic. Fills a new or empty file; one with data only "
+                                 "with --force (the old file is kept as FILE.bak)."))
+    def init(force: bool = typer.Option(False, "--force", help=N_("Replace a file that holds data (the old file is "
+                                                                  "kept as FILE.bak).")),
+             fmt: Format = FormatOpt) -> None:
         from aimaq.demo import init_database
         from aimaq.settings import get_settings
 
         db_path = get_settings().db_path
-        con = init_database(db_path)
+        con = init_database(db_path, force=force)
         typer.echo(_("database: {path}", path=db_path))
         _print_summary(con, fmt)
         con.close()
+
+    @app.command("backup", help=N_("A consistent copy of the database (--db) into FILE, also while `aimaq web serve` "
+                                   "reads it."))
+    def backup(file: Path = typer.Argument(..., help=N_("Where to write the copy (a new DuckDB file).")),
+               force: bool = typer.Option(False, "--force", help=N_("Replace FILE if it exists."))) -> None:
+        from aimaq.settings import get_settings
+        from aimaq.store.backup import backup_database
+
+        counts = backup_database(get_settings().db_path, file, overwrite=force)
+        typer.echo(_("{file}: {tables} tables, {rows} rows (observation: {observations}, import_batch: {imports})",
+                     file=file, tables=len(counts), rows=sum(counts.values()),
+                     observations=counts.get("observation", 0), imports=counts.get("import_batch", 0)))
 
     territory = typer.Typer(help=N_("The territorial registry and its reforms."), no_args_is_help=True)
     app.add_typer(territory, name="territory")

@@ -135,8 +135,6 @@ def _read_csv(path: Path, file: str) -> Sheet:
 def _fast_csv(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int]] | None:
     """polars' parser, when the file is plain: it refuses malformed quoting and ragged rows itself, and a field
     spanning lines (where its row numbers would drift) sends the file to the strict reader instead."""
-    import numpy as np
-
     data = text.encode("utf-8")
     try:
         cells = pl.read_csv(data, has_header=False, infer_schema=False, separator=delimiter, quote_char='"',
@@ -146,13 +144,21 @@ def _fast_csv(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int]] | Non
     if cells.select(pl.any_horizontal(pl.all().str.contains("[\r\n]").any())).item():
         return None
     # physical line numbers of the records: every line but comments (a blank line is an empty record, dropped later)
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(buffer == 10) + 1))
-    starts = starts[starts < len(buffer)]
-    numbers = np.flatnonzero(buffer[starts] != ord("#")) + 1
+    if len(data) < 1 << 20:  # a small file: not worth importing numpy for
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        numbers = [i for i, line in enumerate(lines, start=1) if not line.startswith("#")]
+    else:
+        import numpy as np
+
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        starts = np.concatenate(([0], np.flatnonzero(buffer == 10) + 1))
+        starts = starts[starts < len(buffer)]
+        numbers = (np.flatnonzero(buffer[starts] != ord("#")) + 1).tolist()
     if len(numbers) != cells.height:
         return None
-    return cells.rename({c: f"f{i}" for i, c in enumerate(cells.columns)}), numbers.tolist()
+    return cells.rename({c: f"f{i}" for i, c in enumerate(cells.columns)}), numbers
 
 
 def _strict_csv(text: str, delimiter: str, file: str) -> tuple[pl.DataFrame, list[int]]:
