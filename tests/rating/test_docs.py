@@ -12,7 +12,7 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "rating.md").read_text(enc
 
 def test_every_command_is_documented():
     names = [c.name or c.callback.__name__ for c in sub.registered_commands]
-    assert sorted(names) == ["change", "compute", "factors", "riskmap", "show", "summary", "uncertainty"]
+    assert sorted(names) == ["change", "compute", "factors", "import-survey", "riskmap", "show", "summary", "uncertainty"]
     for name in names:
         assert f"aimaq rating {name}" in DOC, name
 
