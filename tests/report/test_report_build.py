@@ -382,6 +382,9 @@ def test_cli_lang_and_errors(demo_db, tmp_path, monkeypatch):
     from aimaq.cli.report import register
 
     monkeypatch.setenv("AIMAQ_DB", str(demo_db))
+    from aimaq import settings
+
+    monkeypatch.setattr(settings, "_current", None)  # an earlier CLI test may have fixed the database already
     app = typer.Typer()
     register(app)
     app.command("noop")(lambda: None)
