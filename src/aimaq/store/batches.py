@@ -93,7 +93,10 @@ def stage_batch(con, records, *, file: str, layout: str, sha256: str | None, use
 def list_batches(con, status: str | None = None, region_prefix: str | None = None) -> pl.DataFrame:
     """Batches with who loaded them and their counts; `region_prefix` keeps an akimat's own (by its user's region)."""
     if status is not None and status not in STATUSES:
-        raise AimaqError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        from aimaq.i18n import _
+
+        raise AimaqError(_("Batch status must be one of {choices}, not {status!r}", choices=", ".join(STATUSES),
+                           status=status))
     where, params = [], []
     if status:
         where.append("coalesce(b.status, 'approved') = ?")
