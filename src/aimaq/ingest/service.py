@@ -195,6 +195,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
             for attempt in range(CONFLICT_RETRIES):
                 try:
                     with transaction(con):
+                        _writers_take_turns(con)
                         con.execute(f"CREATE OR REPLACE TEMP TABLE _changes AS {changes_sql}")
                         changes = query_frame(con, "SELECT * FROM _changes")
                         import_id = _write(con, changes, file=file, layout=layout, source=source,
@@ -207,6 +208,16 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
                     if attempt == CONFLICT_RETRIES - 1:
                         raise
     return _result(file, layout, changes, False, import_id)
+
+
+def _writers_take_turns(con) -> None:
+    """PostgreSQL: an import of another process waits here until this transaction ends (a table lock that conflicts
+    with itself, never with readers), so the latest revisions read next are final until COMMIT. DuckDB needs
+    nothing: one process writes a file, and its writers take turns (`_one_writer`)."""
+    from aimaq.store.db import ServerConnection
+
+    if isinstance(con, ServerConnection):
+        con.run_on_server("LOCK TABLE observation IN SHARE ROW EXCLUSIVE MODE")
 
 
 def query_frame(con, sql: str) -> pl.DataFrame:
