@@ -1,6 +1,6 @@
-"""Responses of the public read endpoints (and the static files) cached by data version: the ETag is a hash of the
-data version and the request (path, query, language), so a client holding a current copy gets 304 without any
-query, and a repeated request is answered from memory until something is committed. Bodies are kept
+"""Responses of the public read endpoints cached by data version (and the static files, which do not change while
+the process runs): the ETag is a hash of the data version and the request (path, query, language), so a client
+holding a current copy gets 304 without any query, and a repeated request is answered from memory until something is committed. Bodies are kept
 gzip-compressed as well, so a large GeoJSON is compressed once, not per request.
 
 This middleware sits outermost: a hit costs a dictionary look-up and two `send` calls — no thread, no language
@@ -26,10 +26,12 @@ class VersionedCache:
     so it runs in a thread, and concurrent requests share one look-up begun after they arrived; otherwise it is a
     cheap call (a DuckDB file's size and time) made inline."""
 
-    def __init__(self, app, *, version, version_in_thread: bool = False, prefixes=("/api/", "/static/"),
-                 exclude=(), max_entries: int = 512):
+    def __init__(self, app, *, version, version_in_thread: bool = False, prefixes=("/api/",),
+                 fixed_prefixes=("/static/",), exclude=(), max_entries: int = 512):
         self.app, self.version, self.version_in_thread = app, version, version_in_thread
-        self.prefixes, self.exclude = tuple(prefixes), tuple(exclude)
+        # fixed: files of the installed package, unchanged while the process runs (no data version to ask)
+        self.fixed_prefixes = tuple(fixed_prefixes)
+        self.prefixes, self.exclude = (*prefixes, *self.fixed_prefixes), tuple(exclude)
         self.max_entries = max_entries
         self._entries: OrderedDict = OrderedDict()
         self._computing: dict = {}          # key → future of the entry being computed
@@ -48,7 +50,7 @@ class VersionedCache:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
-        version = await self._current_version()
+        version = "fixed" if scope["path"].startswith(self.fixed_prefixes) else await self._current_version()
         key = (scope["path"], scope.get("query_string", b""), headers.get(b"accept-language", b""))
         etag = ('"' + hashlib.blake2b(repr((version, key)).encode(), digest_size=16).hexdigest() + '"').encode()
         if etag in [t.strip() for t in headers.get(b"if-none-match", b"").split(b",")]:
