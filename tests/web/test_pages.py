@@ -50,7 +50,7 @@ def test_dashboard_tables_and_charts(dashboard):
     assert coverage.count("/region/") == 0 and dashboard.count('href="/region/') >= 20
     assert "нет данных" in dashboard              # the no-data class of the legend
     assert 'id="chart-coverage-bar"' in dashboard and 'id="chart-coverage-map"' in dashboard
-    assert 'id="chart-forecast"' in dashboard and "/static/vendor/echarts/echarts.min.js" in dashboard
+    assert 'id="chart-forecast"' in dashboard and "vendor/echarts/echarts.min.js" in dashboard
     assert "https://" not in dashboard and "http://" not in dashboard
 
 
@@ -164,9 +164,9 @@ def test_settlement_values_layer(client):
 
 def test_offline_api_docs(client):
     docs = client.get("/docs").text
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
     redoc = client.get("/redoc").text
-    assert "/static/vendor/redoc/redoc.standalone.js" in redoc and "https://" not in redoc
+    assert "/vendor/redoc/redoc.standalone.js" in redoc and "https://" not in redoc
     for path in ("swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js",
                  "echarts/echarts.min.js"):
         assert client.get(f"/static/vendor/{path}").status_code == 200, path
@@ -178,3 +178,53 @@ def test_every_map_text_is_in_the_catalogue():
     js = (Path(__file__).resolve().parents[2] / "src/aimaq/web/static/js/map.js").read_text(encoding="utf-8")
     used = set(re.findall(r'\bT\("([^"]+)"', js))
     assert used and used <= set(MAP_MESSAGES), used - set(MAP_MESSAGES)
+
+
+def test_scripts_under_their_content_hash(client):
+    """Pages name their scripts and styles by content hash: cached for good by the browser, compressed once."""
+    import gzip
+    import hashlib
+
+    from aimaq.web.assets import asset_response
+
+    page = client.get("/map").text
+    urls = re.findall(r'(?:src|href)="(/assets/[0-9a-f]{12}/[^"]+)"', page)
+    assert {u.split("/", 3)[3] for u in urls} == {"css/pages.css", "vendor/leaflet/leaflet.css", "css/map.css",
+                                                    "vendor/leaflet/leaflet.js", "js/map.js"}
+    static = Path(__file__).resolve().parents[2] / "src/aimaq/web/static"
+    for url in urls:
+        path = url.split("/", 3)[3]
+        raw = (static / path).read_bytes()
+        assert url.split("/")[2] == hashlib.sha256(raw).hexdigest()[:12]
+        got = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert got.status_code == 200 and got.content == raw      # httpx undoes the gzip
+        assert got.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert got.headers["content-encoding"] == "gzip"
+        sent = asset_response(url.split("/")[2], path, "gzip, deflate")
+        assert len(sent.body) < len(raw) and gzip.decompress(sent.body) == raw
+    plain = client.get(urls[0].replace(urls[0].split("/")[2], "000000000000"), headers={"Accept-Encoding": ""})
+    assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache"   # an old page's link
+    assert "content-encoding" not in plain.headers
+    assert client.get("/assets/000000000000/../../pages.py").status_code == 404
+    assert client.get("/assets/000000000000/js/nothing.js").status_code == 404
+
+
+def test_region_boundaries_are_light_but_faithful(client):
+    """The map's boundaries are simplified to about 500 m: far fewer points, the same regions (area within 1 %,
+    no point of one further than 0.02° from the other) and the same properties as the API's layer."""
+    import shapely
+    from shapely.geometry import shape
+
+    layer = client.get("/api/pages/regions.geojson")
+    assert len(layer.content) < 150_000
+    light = {f["properties"]["kato"]: shape(f["geometry"]) for f in layer.json()["features"]}
+    api = client.get("/api/regions.geojson").json()["features"]
+    full = {f["properties"]["kato"]: shape(f["geometry"]) for f in api}
+    assert [f["properties"] for f in layer.json()["features"]] == [f["properties"] for f in api]
+    assert set(light) == set(full) and len(light) == 20
+    points_full = sum(shapely.get_num_coordinates(g) for g in full.values())
+    points_light = sum(shapely.get_num_coordinates(g) for g in light.values())
+    assert points_light < points_full / 3
+    for kato, g in full.items():
+        assert abs(light[kato].area - g.area) / g.area < 0.01, kato
+        assert light[kato].hausdorff_distance(g) < 0.02, kato

@@ -365,6 +365,7 @@
     if (initialView) map.setView([initialView.lat, initialView.lon], initialView.zoom, {animate: false});
     ready = true;
     document.body.setAttribute("data-ready", "1");
+    document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));  // since navigation began
     if (state.region) return selectRegion(state.region, {keepView: !!initialView, settlement: state.settlement});
     writeURL();
   }).catch(function (e) { status(T("Error: {message}", {message: e.message})); });
