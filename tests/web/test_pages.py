@@ -2,6 +2,7 @@
 and the offline API docs (the same pages in a real browser: test_browser.py)."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -67,10 +68,18 @@ def test_downloads_equal_the_page(client):
 
     xlsx = client.get("/region/100000000/tables/villages.xlsx")
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:2] == ("name_ru", "villages") and rows[0][-1] == "synthetic" and rows[1][0] == "Итого"
+    book = load_workbook(io.BytesIO(xlsx.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    # headings as the page shows them (Russian), the synthetic flag in words, the sources on a sheet of their own
+    assert rows[0][:2] == ("Район", "Сёл") and rows[0][-1] == "Синтетические данные" and rows[1][0] == "Итого"
+    assert {r[-1] for r in rows[1:]} == {"да"}
     assert sum(r[1] for r in rows[2:]) == rows[1][1] > 100    # districts add up to the region's total
+    about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+    assert about["Таблица"] == "Сёла по районам" and "синтетических" in about["Источник"]
+    kk = load_workbook(io.BytesIO(client.get("/region/100000000/tables/villages.xlsx?lang=kk").content))
+    assert next(kk.worksheets[0].iter_rows(values_only=True))[0] == "Аудан"
+    assert pl.read_csv(io.BytesIO(client.get("/region/100000000/tables/villages.csv?lang=kk").content)).columns[:2] \
+        == ["name_ru", "villages"]                          # CSV: stable column codes in every language
     gaps = pl.read_csv(io.BytesIO(client.get("/settlement/101001001/tables/gaps.csv").content))
     assert "Сарытомар" in gaps["nearest_name_ru"].to_list()
     missing = client.get("/tables/nonsense.csv")
@@ -228,3 +237,31 @@ def test_region_boundaries_are_light_but_faithful(client):
     for kato, g in full.items():
         assert abs(light[kato].area - g.area) / g.area < 0.01, kato
         assert light[kato].hausdorff_distance(g) < 0.02, kato
+
+
+def test_the_approval_page_in_three_languages(client):
+    """/batches has the pages' header and language switch, and its texts (in the page and in its script) come
+    from the message catalogue."""
+    ru = client.get("/batches").text
+    assert "Утверждение загрузок" in ru and "Пароль" in ru and 'href="/batches?lang=kk"' in ru
+    kk = client.get("/batches?lang=kk").text
+    assert "Жүктеулерді бекіту" in kk and "Құпиясөз" in kk and '<html lang="kk">' in kk
+    en = client.get("/batches?lang=en").text
+    assert "Approval of uploads" in en and "Password" in en
+    data = json.loads(re.search(r'id="batch-data">(.*?)</script>', kk, re.S).group(1))
+    assert data["messages"]["Approve"] == "Бекіту" and data["lang"] == "kk"
+
+    from aimaq.web.pages import BATCH_MESSAGES
+
+    js = (Path(__file__).resolve().parents[2] / "src/aimaq/web/static/js/batches.js").read_text(encoding="utf-8")
+    used = set(re.findall(r'\bT\("([^"]+)"', js))
+    assert used and used <= set(BATCH_MESSAGES), used - set(BATCH_MESSAGES)
+
+
+def test_the_map_years_come_from_the_data(client):
+    """The year list holds the years with a coverage run, newest first (the demo has runs for 2023 and 2022)."""
+    page = client.get("/map").text
+    select = re.search(r'<select id="year"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="(\d{4})">', select) == ["2023", "2022"]
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
+    assert data["years"] == [2023, 2022]
