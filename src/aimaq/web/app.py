@@ -370,7 +370,7 @@ def _territory_versions(con, kato: str) -> pl.DataFrame:
 
     frame = territories(con)
     code = kato.strip()
-    if not (code.isdigit() and len(code) == 9):
+    if not code.isdigit():  # a code of the wrong length gets the nearest codes below, not names
         code = load_name_index(con).resolve(kato).kato
     found = frame.filter(pl.col("kato") == code)
     if found.is_empty():
