@@ -31,7 +31,13 @@ HEADINGS: dict[str, str] = {
     "what": N_("What"), "count": N_("Count"), "total": N_("Total"), "territories": N_("Territories"),
     "share_synthetic_pct": N_("Synthetic, %"), "action": N_("Action"), "old_value": N_("Previous value"),
     "old_revision": N_("Previous revision"), "old_flag": N_("Previous flag"),
-    "agreement_note": N_("Agreement with the review"),
+    "agreement_note": N_("Agreement with the review"), "new_value": N_("New value"),
+    # upload batches and the audit log
+    "batch": N_("Batch"), "file": N_("File"), "loaded_by": N_("Loaded by"), "loaded_at": N_("Loaded at"),
+    "rows_added": N_("Rows added"), "rows_revised": N_("Rows revised"), "rows_unchanged": N_("Rows unchanged"),
+    "rows_pending": N_("Rows awaiting approval"), "decided_by": N_("Decided by"), "decided_at": N_("Decided at"),
+    "reason": N_("Reason"), "audit_id": N_("Entry"), "happened_at": N_("When"), "user_name": N_("User"),
+    "object": N_("Object"), "ip": N_("IP address"),
     # runs and provenance
     "job": N_("Job"), "run_id": N_("Run"), "spec": N_("Methodology"), "spec_name": N_("Methodology"),
     "spec_version": N_("Methodology version"), "spec_sha256": N_("Methodology SHA-256"),
