@@ -41,6 +41,7 @@ FLOOR_NOTE = ("(static: a small static file answered from the same in-memory cac
               "when other work shares the cores, compare each endpoint with the floor)")
 AB_LIMIT_S = 60      # the most one measurement may take (ab -t), so a stalled server cannot stall the run
 START_LIMIT_S = 180  # the most a server may take to answer its first request
+RUN_BUDGET_S = 600   # the whole run: what is not measured by then is reported as skipped
 DUCKDB_WORKERS = 1   # a DuckDB file has one writing process (docs/deployment.md)
 POSTGRESQL_WORKERS = 2
 
@@ -98,6 +99,10 @@ def _bench(label: str, db: str, workers: int, quick: bool) -> list[str]:
         print(f"  {'endpoint':<12} {'first':>8} {'c=1 p50':>8} {'p95':>6} {'req/s':>7} │ {'c=50 p50':>8} {'p95':>6} "
               f"{'req/s':>7} {'goal':>6} {'load':>5} │ before p95 → ratio", flush=True)
         for name, path in ENDPOINTS.items():
+            if time.monotonic() > _DEADLINE[0]:
+                print(f"  {name:<12} skipped: the run is over its time budget ({RUN_BUDGET_S} s)", flush=True)
+                missed.append(f"{label} {name}: not measured (time budget)")
+                continue
             first = _one(base, path)  # computes and caches: the cost after each data change
             # every worker computes its own copy once (not counted: that is "first")
             _ab(base + path, 4 * workers, 2 * workers)
@@ -130,6 +135,9 @@ def _bench(label: str, db: str, workers: int, quick: bool) -> list[str]:
     return missed
 
 
+_DEADLINE = [float("inf")]
+
+
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -140,6 +148,7 @@ def main() -> None:
         return
     quick = bool(os.environ.get("AIMAQ_BENCH_QUICK"))
     only = os.environ.get("AIMAQ_BENCH_ONLY")  # duckdb or postgresql: one backend
+    _DEADLINE[0] = time.monotonic() + RUN_BUDGET_S
     print(f"{os.cpu_count()} cores, load average {_load()} (1, 5, 15 min) at the start", flush=True)
     missed = []
     folder = Path(tempfile.mkdtemp(prefix="aimaq-bench-server-"))

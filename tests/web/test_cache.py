@@ -123,3 +123,24 @@ def test_errors_are_not_kept():
     cache = VersionedCache(failing, version=lambda: "v1")
     assert [asyncio.run(_get(cache))[0] for _ in range(3)] == [404, 404, 404]
     assert failing.calls == 3
+
+
+def test_a_head_first_does_not_leave_an_empty_body_for_get():
+    calls = []
+    cache = VersionedCache(_counting_app(calls, delay=0), version=lambda: "v1")
+
+    async def head_then_get():
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await cache({**_scope(), "method": "HEAD"}, receive, send)
+        return sent, await _get(cache)
+
+    head, (status, headers, body) = asyncio.run(head_then_get())
+    assert head[1]["body"] == b"" and int(dict(head[0]["headers"])[b"content-length"]) == len(body)
+    assert status == 200 and json.loads(body)["n"] == 1 and calls == ["/api/x"]

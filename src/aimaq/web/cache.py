@@ -111,7 +111,7 @@ class VersionedCache:
 
     async def _compute(self, scope, receive) -> dict:
         # the app below must not compress: the cache keeps both forms itself
-        inner = dict(scope)
+        inner = dict(scope, method="GET")  # a HEAD is answered from the GET's entry (its body left out)
         inner["headers"] = [(k, v) for k, v in scope["headers"]
                             if k.lower() not in (b"accept-encoding", b"if-none-match", b"if-modified-since")]
         got = {"status": 500, "headers": [], "chunks": []}
