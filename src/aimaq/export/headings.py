@@ -86,7 +86,7 @@ HEADINGS: dict[str, str] = {
 }
 
 # integers that are codes or years: no thousands separator (2024, not 2 024)
-_CODE_LIKE = re.compile(r"(^|_)(year|period|rank|id|revision|kato|code|quadrant|age|draws)($|_)|^rank_|_year$")
+_CODE_LIKE = re.compile(r"(^|_)(year|period|rank|id|revision|kato|code|quadrant|age|draws|origin|horizon)($|_)|^rank_|_year$")
 
 
 def heading(code: str) -> str:
