@@ -4,7 +4,7 @@
   "use strict";
   var DATA = JSON.parse(document.getElementById("batch-data").textContent);
   var M = DATA.messages;
-  var LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-US"}[DATA.lang] || "ru-RU";
+  var LOCALE = {ru: "ru-RU", kk: "ru-RU", en: "en-US"}[DATA.lang] || "ru-RU";  // kk as ru: «56,9», «19 766 807» (Chromium's own kk-KZ data gives «56.9»)
   var csrf = null;
 
   function T(id, params) {
