@@ -102,6 +102,7 @@ PAGES = {  # path → (what to wait for, texts the page must show)
     "settlement": ("/settlement/101001001", "#settlement-facts", ["Байжол", "из 37", "Сарытомар"]),
     "monotown": ("/monotown/353200001", "#table-registry", ["Абай", "Реестр"]),
     "programmes": ("/programmes", "#table-kpi", ["92,7", "С дипломом"]),
+    "batches": ("/batches", "#login", ["Утверждение загрузок", "Пароль", "Войти"]),
     "docs": ("/docs", ".opblock", ["Aimaq"]),
     "redoc": ("/redoc", "[data-section-id]", ["Aimaq"]),
 }
@@ -224,10 +225,21 @@ def test_map_search_layers_panel_and_url(browser, server):
         assert abs(page.evaluate("window.aimaqMap.getZoom()") - 9) < 0.01
         w.shot("map-1366x768")
 
+        # the year control: the same selection with that year's figures, kept in the URL
+        assert page.eval_on_selector_all("#year option", "os => os.map(o => o.value)") == ["2023", "2022"]
+        page.select_option("#year", "2022")
+        page.wait_for_selector("body[data-settlements]")
+        page.wait_for_selector("#settlement-name")
+        assert "year=2022" in page.url and "settlement=101001001" in page.url
+        assert "(2022)" in page.inner_text("#settlement-facts")
+        page.goto(page.url)
+        page.wait_for_selector("#settlement-name")
+        assert page.input_value("#year") == "2022"
+
         # the language switch keeps the view
         page.click(".langs a[data-lang='kk']")
         page.wait_for_selector("#settlement-name")
-        assert "lang=kk" in page.url and "settlement=101001001" in page.url
+        assert "lang=kk" in page.url and "settlement=101001001" in page.url and "year=2022" in page.url
         assert "Ауылдың цифрлық картасы" in page.title()
     finally:
         w.close()

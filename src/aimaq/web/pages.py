@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -25,6 +24,7 @@ from aimaq.export.values import POTENTIAL, ROLE as ROLES  # the one map of these
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import LANGUAGES, N_, _, format_number, normalise_language, use_language
 from aimaq.web.app import Con
+from aimaq.web.assets import asset_response, asset_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,21 +90,33 @@ def _sort_key(value):
 
 
 def _download(table: Table, fmt: str, stem: str) -> Response:
-    """The table as CSV (UTF-8, column codes, decimal point) or XLSX (xlsxwriter through polars)."""
-    frame = table.frame.select([c.code for c in table.columns if c.code in table.frame.columns])
-    if "synthetic" in table.frame.columns and "synthetic" not in frame.columns:
-        frame = frame.with_columns(table.frame["synthetic"])
+    """The table as the rest of the system writes tables (`aimaq.export`): CSV with the column codes (UTF-8,
+    decimal point), XLSX with the page's headings in its language and the sheet of sources and methodology."""
+    from aimaq.export import csv_text, xlsx_bytes
+    from aimaq.web.formats import MEDIA_TYPES
+
+    shown = [c for c in table.columns if c.code in table.frame.columns]
+    frame = table.frame.select([c.code for c in shown])
+    synthetic = bool(table.synthetic)
+    if "synthetic" in table.frame.columns:
+        synthetic = synthetic or bool(table.frame["synthetic"].any())
+        if "synthetic" not in frame.columns:
+            frame = frame.with_columns(table.frame["synthetic"])
     elif "synthetic" not in frame.columns:
-        frame = frame.with_columns(synthetic=pl.lit(table.synthetic))
+        frame = frame.with_columns(synthetic=pl.lit(synthetic))
     name = f"{stem}_{table.name}"
     if fmt == "csv":
-        return Response(frame.write_csv(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=table.name[:31], autofit=True)
-    return Response(buffer.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        content = csv_text(frame).encode("utf-8")
+    else:
+        headings: dict[str, str] = {}
+        for c in shown:   # the page's headings; a heading shown twice keeps its code beside it
+            text = c.heading if c.heading not in headings.values() else f"{c.heading} ({c.code})"
+            headings[c.code] = text
+        meta = {"title": table.title, "synthetic": synthetic, "sources": [table.source] if table.source else [],
+                "notes": [table.note] if table.note else []}
+        content = xlsx_bytes([(table.title, frame.rename(headings))], meta)
+    return Response(content, media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
@@ -114,7 +126,7 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("aimaq.web", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(_=_, format_number=format_number, LANGUAGES=LANGUAGES)
+    env.globals.update(_=_, format_number=format_number, LANGUAGES=LANGUAGES, asset=asset_url)
     env.filters["num"] = lambda v, d=None: "—" if v is None else format_number(v, d)
     env.filters["cell"] = cell_text
     env.filters["signed"] = lambda v, d=1: "—" if v is None else ("+" if v > 0 else "") + format_number(v, d)
@@ -686,6 +698,23 @@ def programmes_table(request: Request, con: Con, filename: str):
     return download(request, lambda: programmes_context(con), filename, "programmes")
 
 
+# --- the ministry's approval list -------------------------------------------------------------------------------
+BATCH_MESSAGES = [
+    N_("new"), N_("changed"), N_("unchanged"), N_("Batch {n}: {file}"), N_("Uploaded by {user} on {when}"),
+    N_("new {added}, changed {revised}, unchanged {unchanged}"), N_("Territory"), N_("Indicator"), N_("Period"),
+    N_("Was"), N_("Will be"), N_("Approve"), N_("Reason for rejection"), N_("Reject"),
+    N_("No batches wait for approval."), N_("Logged in as {user} ({role})"),
+]
+
+
+@router.get("/batches", response_class=HTMLResponse)
+def batches_page(request: Request):
+    """Pending uploads with their differences; the data come from /api/batches after a log-in (a session
+    cookie and its CSRF token), so the page itself holds nothing private."""
+    return render(request, "batches.html", lambda: {"title": _("Approval of uploads"),
+                                                    "messages": {m: _(m) for m in BATCH_MESSAGES}})
+
+
 # --- the map ---------------------------------------------------------------------------------------------------
 MAP_MESSAGES = [
     N_("Loading region boundaries…"), N_("Loading settlements…"), N_("{n} settlements"),
@@ -716,17 +745,24 @@ def map_page(request: Request):
             ORDER BY i.name_ru""").fetchall()
         regions = con.execute("SELECT kato, name_ru, name_kk, name_en FROM territory WHERE level = 'region' "
                               "AND valid_to IS NULL").pl().to_dicts()
-        return indicators, regions
+        return indicators, regions, map_years(con)
 
     def build():
-        indicators, regions = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
+        indicators, regions, years = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
         names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
                 "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
-                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names}
+                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names, "years": years}
 
     _warm_up(pool)
     return render(request, "map.html", build)
+
+
+def map_years(con) -> list[int]:
+    """The years the map can show, newest first: those with a standards coverage run (the settlements' colours
+    and gaps); the current year when there is none yet."""
+    years = [y for (y,) in con.execute("SELECT DISTINCT year FROM srs_run ORDER BY year DESC").fetchall()]
+    return years or [dt.date.today().year]
 
 
 def _json_bytes(value) -> bytes:
@@ -743,19 +779,33 @@ def with_database(pool, fn: Callable):
 
 def _rounded(coords, digits: int = 3):
     """Coordinates to `digits` decimals (3: about 100 m, finer than the simplified boundaries themselves)."""
-    if coords and isinstance(coords[0], (int, float)):
+    if len(coords) and isinstance(coords[0], (int, float)):
         return [round(c, digits) for c in coords]
     return [_rounded(c, digits) for c in coords]
 
 
+BOUNDARY_TOLERANCE = 0.005   # degrees, about 400–550 m: under a pixel up to zoom 8, where a region fills the screen
+
+
+def _light_geometry(geometry: dict) -> dict:
+    """A boundary for the screen: simplified (Douglas–Peucker keeping each ring valid) to BOUNDARY_TOLERANCE and
+    rounded to 3 decimals — 26 149 points and 418 kB for the 20 regions become about 6 300 points and 100 kB,
+    which the browser parses and draws four times faster."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    light = shapely.simplify(shape(geometry), BOUNDARY_TOLERANCE, preserve_topology=True)
+    return {"type": light.geom_type, "coordinates": _rounded(mapping(light)["coordinates"])}
+
+
 def regions_layer_bytes(pool) -> bytes:
-    """The regions layer with coordinates rounded: the map's largest download, halved."""
+    """The regions layer with lighter boundaries: the map's largest download."""
     from aimaq.web.layers import regions_layer
 
     def build(con):
         layer = regions_layer(con)
         for feature in layer["features"]:
-            feature["geometry"]["coordinates"] = _rounded(feature["geometry"]["coordinates"])
+            feature["geometry"] = _light_geometry(feature["geometry"])
         return _json_bytes(layer)
 
     return cached(pool, ("regions.geojson",), lambda: with_database(pool, build))
@@ -834,18 +884,20 @@ def _warm_up(pool) -> None:
 
     def regions(con):
         _name_index(con)
-        return [k for (k,) in con.execute("SELECT kato FROM territory WHERE level = 'region' AND valid_to IS NULL "
-                                          "ORDER BY kato").fetchall()]
+        return map_years(con)[0], [k for (k,) in con.execute(
+            "SELECT kato FROM territory WHERE level = 'region' AND valid_to IS NULL ORDER BY kato").fetchall()]
 
     def build():
         try:
-            for kato in _try(with_database, pool, regions) or []:
-                _try(settlements_layer_bytes, pool, kato, 2023)
+            year, katos = _try(with_database, pool, regions) or (0, [])
+            for kato in katos:
+                _try(settlements_layer_bytes, pool, kato, year)
         finally:
             _INDEX_CACHE["warming"] = False
 
-    if not _INDEX_CACHE.get("warming"):
-        _INDEX_CACHE["warming"] = True
+    version = pool.version()   # once per data version, not on every view of the map
+    if not _INDEX_CACHE.get("warming") and _INDEX_CACHE.get("warmed") != version:
+        _INDEX_CACHE.update(warming=True, warmed=version)
         threading.Thread(target=build, daemon=True).start()
 
 
@@ -866,12 +918,18 @@ def settlement_values(con: Con, region: str = Query(..., pattern=r"^\d{9}$"),
             "synthetic": any(r[2] for r in rows), "values": {k: v for k, v, _s in rows}}
 
 
+@router.get("/assets/{digest}/{path:path}")
+def assets(request: Request, digest: str, path: str):
+    """Scripts and styles under their content hash: cached by the browser for good, compressed once."""
+    return asset_response(digest, path, request.headers.get("accept-encoding", ""))
+
+
 # --- offline API docs ------------------------------------------------------------------------------------------
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_docs(request: Request):
     return get_swagger_ui_html(openapi_url=request.app.openapi_url, title="Aimaq API",
-                               swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                               swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                               swagger_js_url=asset_url("vendor/swagger-ui/swagger-ui-bundle.js"),
+                               swagger_css_url=asset_url("vendor/swagger-ui/swagger-ui.css"),
                                swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
                                swagger_ui_parameters={"validatorUrl": None})
 
@@ -885,7 +943,7 @@ def redoc_docs(request: Request):
 <style>body {{ margin: 0; }}</style></head>
 <body><div id="redoc"></div>
 <script type="module">
-import {{ init }} from "/static/vendor/redoc/redoc.standalone.js";
+import {{ init }} from "{asset_url("vendor/redoc/redoc.standalone.js")}";
 init("{request.app.openapi_url}", {{}}, document.getElementById("redoc"));
 </script></body></html>""")
 
