@@ -241,8 +241,8 @@ def register(app: typer.Typer) -> None:
             WHERE o.flag IS NOT NULL AND (? IS NULL OR s.title ILIKE '%' || ? || '%')
             ORDER BY s.title, s.place, o.indicator, o.period""", [source, source]).pl()
         if fmt is Format.table:  # on a narrow screen the note is what matters: it comes right after the figure
-            frame = frame.select("territory", "indicator", "period", "value", "flag", pl.exclude(
-                "territory", "indicator", "period", "value", "flag"))
+            frame = frame.select("territory", "period", "value", "flag", "indicator", pl.exclude(
+                "territory", "period", "value", "flag", "indicator"))
         emit(frame, fmt)
 
     @app.command("series", help=N_("An indicator by territory and period, optionally on the boundaries of a chosen "
