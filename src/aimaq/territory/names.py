@@ -110,6 +110,8 @@ class NameIndex:
     exact: dict[str, list[Candidate]] = field(default_factory=dict)
     loose: dict[str, list[Candidate]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    # alias → the territories it names, as (name, kato): suggestions show each territory once, by its own name
+    named: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, rows) -> "NameIndex":
@@ -133,6 +135,7 @@ class NameIndex:
                 seen[ident] = cand
                 table.setdefault(k, []).append(cand)
             index.names.append(row["alias"])
+            index.named.setdefault(row["alias"], []).append((row["name"], row["kato"]))
         index.names = sorted(set(index.names))
         return index
 
@@ -201,11 +204,19 @@ class NameIndex:
                                             -c.valid_from.toordinal()))
         return _latest(pool)
 
-    def suggest(self, name: str, limit: int = 3) -> list[str]:
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
         from rapidfuzz import fuzz, process, utils
 
-        hits = process.extract(str(name), self.names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
-        return [h[0] for h in hits]
+        # several spellings of one territory (Abai, Abai Region, Абай облысы) would fill the list: ask for more
+        # aliases and keep each territory once, as «Name (KATO)»
+        hits = process.extract(str(name), self.names, scorer=fuzz.WRatio, processor=utils.default_process,
+                               limit=limit * 8)
+        out: dict[str, str] = {}
+        for alias, *_ in hits:
+            for ru_name, kato in self.named.get(alias, [(alias, "")]):
+                if len(out) < limit and kato not in out:
+                    out[kato] = f"{ru_name} ({kato})" if kato else ru_name
+        return list(out.values())
 
 
 def _kato_prefix(kato: str) -> str:
