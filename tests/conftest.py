@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from aimaq.store.db import connect
@@ -48,3 +50,25 @@ def stats_db_path(tmp_path_factory, registry):
     load_stats(con)
     con.close()
     return path
+
+_pg_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the session (a real server, never a mock); skipped when PostgreSQL is
+    not installed (.ci/run installs it)."""
+    from aimaq.store.throwaway import start_cluster
+
+    try:
+        cluster = start_cluster()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture()
+def pg_url(pg_cluster):
+    """A new, empty database of its own."""
+    return pg_cluster.create_database(f"t{next(_pg_names)}")
