@@ -152,8 +152,11 @@ def _exit_at_once(code) -> None:
     if code is not None and not isinstance(code, int):  # sys.exit("text"): the text on stderr, status 1
         print(code, file=sys.stderr)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (`| head`): nothing more to say to it
+            pass
     os._exit(code or 0)
 
 
