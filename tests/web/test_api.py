@@ -53,7 +53,10 @@ def test_unknown_territory_is_404_with_suggestions(client):
     assert r.json()["suggestions"] and all("(" in s for s in r.json()["suggestions"])
     r = client.get("/api/territories/Абайск")
     assert r.status_code == 404
-    assert "Абайская область" in r.json()["suggestions"]
+    assert "Абайская область (100000000)" in r.json()["suggestions"]
+    assert len({s.rsplit("(", 1)[1] for s in r.json()["suggestions"]}) == len(r.json()["suggestions"])  # once each
+    r = client.get("/api/territories/999")                 # too short for a code: the nearest codes, not names
+    assert r.status_code == 404 and all(s.endswith(")") for s in r.json()["suggestions"])
     r = client.get("/api/territories/101999999")      # inside Абайская область: the nearest codes share 10199…/101…
     assert r.status_code == 404 and all(s.endswith(")") and "(101" in s for s in r.json()["suggestions"])
 

@@ -4,54 +4,24 @@ pending batches invisible until approved, rejection with a reason, an analyst's 
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
 
 from aimaq.store.db import connect
 from aimaq.web import create_app
-from aimaq.web.users import add_user, issue_token, revoke_tokens
+from aimaq.web.users import issue_token, revoke_tokens
 
 pytest.importorskip("python_multipart")
 
+
+@pytest.fixture()
+def client(db_client):
+    """These tests write: each gets its own copy of the real-data database (conftest), not the shared demo."""
+    return db_client
+
 HEADER = "territory,indicator,period,value,unit\n"
 ROLES = ("viewer", "akimat", "analyst", "ministry", "admin")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    from aimaq.demo import init_database
-
-    path = tmp_path_factory.mktemp("roles") / "t.duckdb"
-    init_database(path).close()
-    return path
-
-
-@pytest.fixture()
-def db(template, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copy(template, path)
-    return path
-
-
-@pytest.fixture()
-def tokens(db):
-    con = connect(db)
-    try:
-        found = {}
-        for role in ROLES:
-            region = "Абайская область" if role == "akimat" else None
-            _, found[role] = add_user(con, f"user-{role}", role, region, password=f"secret-{role}-1")
-        return found
-    finally:
-        con.close()
-
-
-@pytest.fixture()
-def client(db):
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def bearer(token):
@@ -136,7 +106,7 @@ def test_pending_batch_is_invisible_until_approved_and_then_audited(client, toke
     assert client.post(f"/api/batches/{batch}/approve", headers=bearer(tokens["ministry"])).status_code == 409
     log = client.get("/api/audit", params={"object": f"batch:{batch}"}, headers=bearer(tokens["admin"])).json()
     assert [(e["action"], e["user_name"], e["role"], e["ip"]) for e in log["rows"]] == [
-        ("approve", "user-ministry", "ministry", "testclient"), ("upload", "user-akimat", "akimat", "testclient")]
+        ("approve", "Министерство", "ministry", "testclient"), ("upload", "Акимат Абайской области", "akimat", "testclient")]
     assert json.loads(log["rows"][0]["new_value"])["added"] == 2
     assert json.loads(log["rows"][0]["old_value"]) == {"status": "pending"}
 
@@ -148,7 +118,7 @@ def test_reject_needs_a_reason_and_keeps_the_data_out(client, tokens, db):
     r = client.post(f"/api/batches/{batch}/reject", headers=minister, json={"reason": "цифры не сходятся"})
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert query(db, "SELECT status, reason, decided_by FROM import_batch WHERE import_id = ?", [batch]) == [
-        ("rejected", "цифры не сходятся", "user-ministry")]
+        ("rejected", "цифры не сходятся", "Министерство")]
     assert query(db, "SELECT count(*) FROM observation WHERE kato = '100000000' AND indicator = 'schools_count'"
                  ) == [(0,)]
     assert client.post(f"/api/batches/{batch}/approve", headers=minister).status_code == 409
@@ -172,7 +142,7 @@ def test_analyst_corrects_one_value_with_a_reason(client, tokens, db):
                      "indicator = 'budget_revenue_mln_kzt' AND period = '2023'") == [(406300.0, 2)]
     entry = query(db, "SELECT user_name, action, object, old_value, new_value, reason FROM audit_log "
                       "WHERE action = 'correct'")
-    assert entry == [("user-analyst", "correct", "observation:100000000/budget_revenue_mln_kzt/2023/", "406297.0",
+    assert entry == [("Аналитик", "correct", "observation:100000000/budget_revenue_mln_kzt/2023/", "406297.0",
                       "406300.0", "опечатка в отчёте акимата")]
     missing = client.post("/api/observations/correct", headers=bearer(tokens["analyst"]),
                           json={**CORRECTION, "period": "1990"})
@@ -184,9 +154,9 @@ def test_expired_and_revoked_tokens_are_refused(client, tokens, db):
     con = connect(db)
     try:
         con.execute("UPDATE api_token SET expires_at = ? WHERE user_id = (SELECT user_id FROM web_account "
-                    "WHERE name = 'user-viewer')", [dt.datetime.now() - dt.timedelta(seconds=1)])
-        fresh = issue_token(con, "user-analyst", days=1)
-        assert revoke_tokens(con, "user-analyst") == 2
+                    "WHERE name = 'Наблюдатель')", [dt.datetime.now() - dt.timedelta(seconds=1)])
+        fresh = issue_token(con, "Аналитик", days=1)
+        assert revoke_tokens(con, "Аналитик") == 2
     finally:
         con.close()
     for token in (tokens["viewer"], tokens["analyst"], fresh):
@@ -195,13 +165,13 @@ def test_expired_and_revoked_tokens_are_refused(client, tokens, db):
 
 
 def test_log_in_sets_a_safe_cookie_and_writes_need_the_csrf_token(client, tokens, db):
-    r = client.post("/api/login", data={"name": "user-ministry", "password": "secret-ministry-1"})
+    r = client.post("/api/login", data={"name": "Министерство", "password": "secret-ministry-1"})
     assert r.status_code == 200
     cookie = r.headers["set-cookie"]
     assert "aimaq_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert "Max-Age=28800" in cookie
     csrf = r.json()["csrf_token"]
-    assert client.get("/api/me").json()["user"] == "user-ministry"
+    assert client.get("/api/me").json()["user"] == "Министерство"
     batch = upload(client, ABAI_ROW, tokens["akimat"]).json()["batch"]
     refused = client.post(f"/api/batches/{batch}/approve")  # the cookie alone: what a foreign site could send
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
@@ -214,14 +184,14 @@ def test_log_in_sets_a_safe_cookie_and_writes_need_the_csrf_token(client, tokens
     assert client.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     client.cookies.clear()
     assert client.get("/api/me").status_code == 401
-    stored = query(db, "SELECT password_hash FROM web_account WHERE name = 'user-ministry'")[0][0]
+    stored = query(db, "SELECT password_hash FROM web_account WHERE name = 'Министерство'")[0][0]
     assert stored.startswith("$argon2id$") and "secret" not in stored
 
 
 def test_log_in_attempts_are_rate_limited(client, tokens):
     for _ in range(5):
-        assert client.post("/api/login", data={"name": "user-viewer", "password": "wrong"}).status_code == 401
-    r = client.post("/api/login", data={"name": "user-viewer", "password": "secret-viewer-1"})
+        assert client.post("/api/login", data={"name": "Наблюдатель", "password": "wrong"}).status_code == 401
+    r = client.post("/api/login", data={"name": "Наблюдатель", "password": "secret-viewer-1"})
     assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 15 * 60
 
 

@@ -1,7 +1,6 @@
 """Data entry through the web: tokens, roles (an akimat only for its own region, its upload pending until the ministry
 approves it), all-or-nothing, who imported."""
 
-import shutil
 
 import pytest
 import typer
@@ -9,48 +8,18 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from aimaq.store.db import connect
-from aimaq.web import create_app
 from aimaq.web.upload import OUTSIDE
-from aimaq.web.users import add_user, authenticate, token_hash
+from aimaq.web.users import authenticate, token_hash
 
 pytest.importorskip("python_multipart")
 
+
+@pytest.fixture()
+def client(db_client):
+    """These tests write: each gets its own copy of the real-data database (conftest), not the shared demo."""
+    return db_client
+
 HEADER = "territory,indicator,period,value,unit\n"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """The real-data database (`aimaq init`), built once; each test works on its own copy."""
-    from aimaq.demo import init_database
-
-    path = tmp_path_factory.mktemp("upload") / "t.duckdb"
-    init_database(path).close()
-    return path
-
-
-@pytest.fixture()
-def db(template, tmp_path):
-    path = tmp_path / "t.duckdb"
-    shutil.copy(template, path)
-    return path
-
-
-@pytest.fixture()
-def users(db):
-    con = connect(db)
-    try:
-        abai, abai_token = add_user(con, "Акимат Абайской области", "akimat", "Абайская область")
-        _, ministry_token = add_user(con, "Министерство", "ministry")
-    finally:
-        con.close()
-    assert abai.region_kato == "100000000"
-    return {"abai": abai_token, "ministry": ministry_token}
-
-
-@pytest.fixture()
-def client(db):
-    with TestClient(create_app(db)) as c:
-        yield c
 
 
 def post(client, text, token=None, name="data.csv", dry_run=None):
@@ -73,16 +42,16 @@ def schools(db, kato="100000000", period="2025"):
                      "AND period = ? ORDER BY revision", [kato, period])
 
 
-def test_akimat_imports_its_own_region_and_is_recorded(client, users, db):
+def test_akimat_imports_its_own_region_and_is_recorded(client, tokens, db):
     r = post(client, HEADER + "Абайская область,schools_count,2025,512,ед.\nСемей,schools_count,2025,97,\n",
-             users["abai"])
+             tokens["akimat"])
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["status"], body["added"], body["revised"], body["unchanged"], body["dry_run"]) == (
         "pending", 2, 0, 0, False)
     assert schools(db) == []  # pending: invisible until the ministry approves
     body["import_id"] = body["batch"]
-    done = client.post(f"/api/batches/{body['batch']}/approve", headers={"Authorization": f"Bearer {users['ministry']}"})
+    done = client.post(f"/api/batches/{body['batch']}/approve", headers={"Authorization": f"Bearer {tokens['ministry']}"})
     assert done.status_code == 200 and done.json()["added"] == 2
     assert schools(db) == [(512.0, 1)]
     assert schools(db, "101000000") == [(97.0, 1)]
@@ -95,10 +64,10 @@ def test_akimat_imports_its_own_region_and_is_recorded(client, users, db):
                      "WHERE o.import_id = ? LIMIT 1", [body["import_id"]]) == [("Акимат Абайской области",)]
 
 
-def test_akimat_row_outside_its_region_fails_the_whole_file(client, users, db):
+def test_akimat_row_outside_its_region_fails_the_whole_file(client, tokens, db):
     before = query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation")
     r = post(client, HEADER + "Абайская область,schools_count,2025,512,\nАлматы,schools_count,2025,300,\n",
-             users["abai"])
+             tokens["akimat"])
     assert r.status_code == 422, r.text
     problems = r.json()["problems"]
     assert problems == [{"file": "data.csv", "sheet": None, "row": 3, "column": "A (territory)",
@@ -107,9 +76,9 @@ def test_akimat_row_outside_its_region_fails_the_whole_file(client, users, db):
     assert schools(db) == []
 
 
-def test_every_problem_is_listed_validation_and_region_together(client, users):
+def test_every_problem_is_listed_validation_and_region_together(client, tokens):
     r = post(client, HEADER + "Атлантида,schools_count,2025,1,\nАлматы,schools_count,2025,300,\n"
-                              "Семей,schools_count,2025,много,\n", users["abai"])
+                              "Семей,schools_count,2025,много,\n", tokens["akimat"])
     assert r.status_code == 422
     got = [(p["row"], p["column"], p["reason"][:20]) for p in r.json()["problems"]]
     assert [(row, column) for row, column, _ in got] == [(2, "A (territory)"), (3, "A (territory)"),
@@ -117,9 +86,9 @@ def test_every_problem_is_listed_validation_and_region_together(client, users):
     assert got[0][2].startswith("неизвестная территор") and got[1][2] == OUTSIDE[:20] and "не число" in got[2][2]
 
 
-def test_ministry_may_import_any_region(client, users, db):
+def test_ministry_may_import_any_region(client, tokens, db):
     r = post(client, HEADER + "Алматы,schools_count,2025,300,\nАбайская область,schools_count,2025,512,\n",
-             users["ministry"])
+             tokens["ministry"])
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["added"]) == ("approved", 2)
     assert schools(db, "750000000") == [(300.0, 1)]
@@ -127,26 +96,26 @@ def test_ministry_may_import_any_region(client, users, db):
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "Basic abc"},
                                      {"Authorization": "Bearer "}])
-def test_no_token_or_a_wrong_one_is_refused(client, users, db, headers):
+def test_no_token_or_a_wrong_one_is_refused(client, tokens, db, headers):
     r = client.post("/api/import", files={"file": ("d.csv", (HEADER + "Алматы,schools_count,2025,1,\n").encode())},
                     headers=headers)
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     assert schools(db, "750000000") == []
 
 
-def test_a_disabled_user_is_refused(client, users, db):
+def test_a_disabled_user_is_refused(client, tokens, db):
     from aimaq.web.users import set_active
 
     con = connect(db)
     set_active(con, "Министерство", False)
     con.close()
-    assert post(client, HEADER + "Алматы,schools_count,2025,1,\n", users["ministry"]).status_code == 401
+    assert post(client, HEADER + "Алматы,schools_count,2025,1,\n", tokens["ministry"]).status_code == 401
 
 
-def test_dry_run_reports_and_writes_nothing(client, users, db):
+def test_dry_run_reports_and_writes_nothing(client, tokens, db):
     before = query(db, "SELECT count(*), (SELECT count(*) FROM import_batch) FROM observation")
     r = post(client, HEADER + "Абайская область,schools_count,2025,512,\n"
-                              "Абайская область,budget_revenue_mln_kzt,2023,406297,\n", users["abai"], dry_run=True)
+                              "Абайская область,budget_revenue_mln_kzt,2023,406297,\n", tokens["akimat"], dry_run=True)
     assert r.status_code == 200
     assert r.json() == {"status": "checked", "batch": None, "added": 1, "revised": 0, "unchanged": 1,
                         "import_id": None, "dry_run": True, "file": "data.csv", "layout": "long",
@@ -155,11 +124,11 @@ def test_dry_run_reports_and_writes_nothing(client, users, db):
     assert query(db, "SELECT count(*) FROM import_user") == [(0,)]
 
 
-def test_a_revision_by_upload_keeps_the_old_value(client, users, db):
-    r = post(client, HEADER + "Абайская область,budget_revenue_mln_kzt,2023,406300,\n", users["abai"])
+def test_a_revision_by_upload_keeps_the_old_value(client, tokens, db):
+    r = post(client, HEADER + "Абайская область,budget_revenue_mln_kzt,2023,406300,\n", tokens["akimat"])
     assert r.status_code == 200 and (r.json()["added"], r.json()["revised"]) == (0, 1)
     assert client.post(f"/api/batches/{r.json()['batch']}/approve",
-                       headers={"Authorization": f"Bearer {users['ministry']}"}).status_code == 200
+                       headers={"Authorization": f"Bearer {tokens['ministry']}"}).status_code == 200
     assert query(db, "SELECT value, revision FROM observation WHERE kato = '100000000' AND "
                      "indicator = 'budget_revenue_mln_kzt' AND period = '2023' ORDER BY revision") == [
         (406297.0, 1), (406300.0, 2)]
@@ -167,7 +136,7 @@ def test_a_revision_by_upload_keeps_the_old_value(client, users, db):
                      "indicator = 'budget_revenue_mln_kzt' AND period = '2023'") == [(406300.0,)]
 
 
-def test_wide_xlsx_outside_the_region_names_each_row_once(client, users, tmp_path):
+def test_wide_xlsx_outside_the_region_names_each_row_once(client, tokens, tmp_path):
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -178,15 +147,15 @@ def test_wide_xlsx_outside_the_region_names_each_row_once(client, users, tmp_pat
     path = tmp_path / "wide.xlsx"
     book.save(path)
     r = client.post("/api/import", files={"file": ("wide.xlsx", path.read_bytes())},
-                    headers={"Authorization": f"Bearer {users['abai']}"})
+                    headers={"Authorization": f"Bearer {tokens['akimat']}"})
     assert r.status_code == 422
     assert [(p["sheet"], p["row"], p["column"], p["reason"]) for p in r.json()["problems"]] == [
         ("schools_count", 3, "A (Территория)", OUTSIDE)]
 
 
-def test_unsupported_file_type(client, users):
-    r = post(client, "whatever", users["abai"], name="data.pdf")
-    assert r.status_code == 422 and "неподдерживаемый тип файла" in r.json()["detail"]  # the request's language: Russian by default
+def test_unsupported_file_type(client, tokens):
+    r = post(client, "whatever", tokens["akimat"], name="data.pdf")
+    assert r.status_code == 422 and "неподдерживаемый тип файла" in r.json()["detail"]  # Russian by default
 
 
 def test_the_import_page(client):
@@ -197,15 +166,15 @@ def test_the_import_page(client):
     assert 'href="/import"' in client.get("/").text
 
 
-def test_tokens_are_stored_only_as_hashes(users, db):
+def test_tokens_are_stored_only_as_hashes(tokens, db):
     stored = {r[0] for r in query(db, "SELECT token_sha256 FROM api_token")}
-    assert stored == {token_hash(users["abai"]), token_hash(users["ministry"])}
-    assert not stored & set(users.values())
+    assert stored == {token_hash(token) for token in tokens.values()}
+    assert not stored & set(tokens.values())
     con = connect(db)
     try:
-        assert authenticate(con, users["abai"]).region_prefix == "10"
-        assert authenticate(con, users["ministry"]).region_prefix is None
-        assert authenticate(con, users["abai"] + "x") is None
+        assert authenticate(con, tokens["akimat"]).region_prefix == "10"
+        assert authenticate(con, tokens["ministry"]).region_prefix is None
+        assert authenticate(con, tokens["akimat"] + "x") is None
     finally:
         con.close()
 

@@ -11,6 +11,10 @@ from aimaq.i18n import N_, _
 
 _FORMAT = format_option()
 KEEP_ALIVE_S = 30  # idle keep-alive connections stay open this long (uvicorn's 5 s races busy clients and proxies)
+# no access log: py-spy showed its formatting and writing on every request of a cached answer (the audit log
+# records every write; the reverse proxy logs requests); uvloop and httptools (dependencies) are uvicorn's fast event
+# loop and HTTP parser, which "auto" takes when installed
+SERVER_OPTIONS = {"timeout_keep_alive": KEEP_ALIVE_S, "access_log": False, "loop": "auto", "http": "auto"}
 
 
 def register(app: typer.Typer) -> None:
@@ -49,10 +53,10 @@ def register(app: typer.Typer) -> None:
                                    "writing process; one worker serves it with a thread per request"))
             os.environ["AIMAQ_DB"] = str(db_path)  # each worker process builds its app from the environment
             uvicorn.run("aimaq.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
+                        log_level="warning", **SERVER_OPTIONS)
             return
         application = create_app(db_path, max_upload_mb=max_upload_mb)
-        uvicorn.run(application, host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
+        uvicorn.run(application, host=host, port=port, log_level="info", **SERVER_OPTIONS)
 
     users = typer.Typer(help=N_("Users who upload data through the web (tokens are shown once)."), no_args_is_help=True)
     web.add_typer(users, name="user")

@@ -9,6 +9,8 @@ import json
 
 import polars as pl
 
+from aimaq.store.db import where_clause
+
 
 def _text(value) -> str | None:
     if value is None or isinstance(value, str):
@@ -29,16 +31,7 @@ def record(con, action: str, *, user=None, obj: str | None = None, ip: str | Non
 def entries(con, *, user: str | None = None, action: str | None = None, obj: str | None = None,
             limit: int = 1000) -> pl.DataFrame:
     """The newest entries first, optionally of one user, one action or one object (prefix, e.g. «batch:»)."""
-    where, params = [], []
-    if user:
-        where.append("user_name = ?")
-        params.append(user)
-    if action:
-        where.append("action = ?")
-        params.append(action)
-    if obj:
-        where.append("starts_with(object, ?)")
-        params.append(obj)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause, params = where_clause([("user_name = ?", user), ("action = ?", action),
+                                   ("starts_with(object, ?)", obj)])
     return con.execute(f"SELECT audit_id, happened_at, user_name, role, action, object, ip, old_value, new_value, reason "
                        f"FROM audit_log {clause} ORDER BY audit_id DESC LIMIT {int(limit)}", params).pl()

@@ -12,8 +12,8 @@ import polars as pl
 
 from aimaq.errors import AimaqError
 from aimaq.store import audit
-from aimaq.store.db import transaction
 from aimaq.i18n import _
+from aimaq.store.db import transaction, where_clause
 
 STATUSES = ("pending", "approved", "rejected")
 
@@ -98,14 +98,9 @@ def list_batches(con, status: str | None = None, region_prefix: str | None = Non
 
         raise AimaqError(_("Batch status must be one of {choices}, not {status!r}", choices=", ".join(STATUSES),
                            status=status))
-    where, params = [], []
-    if status:
-        where.append("coalesce(b.status, 'approved') = ?")
-        params.append(status)
-    if region_prefix:
-        where.append("u.user_name IN (SELECT name FROM web_account WHERE starts_with(region_kato, ?))")
-        params.append(region_prefix)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause, params = where_clause([
+        ("coalesce(b.status, 'approved') = ?", status),
+        ("u.user_name IN (SELECT name FROM web_account WHERE starts_with(region_kato, ?))", region_prefix)])
     return con.execute(f"""
         SELECT b.import_id AS batch, coalesce(b.status, 'approved') AS status, b.file, u.user_name AS loaded_by,
                b.loaded_at, b.rows_added, b.rows_revised, b.rows_unchanged,

@@ -154,11 +154,24 @@ def user_tables(con) -> list[str]:
         "AND table_schema = ? ORDER BY 1", [catalog, schema]).fetchall()]
 
 
+def where_clause(conditions: list[tuple[str, object]]) -> tuple[str, list]:
+    """`WHERE a AND b …` of the conditions whose parameter is given, and those parameters in order: a filter left
+    empty (None or "") drops its condition; no condition at all gives an empty clause."""
+    kept = [(sql, value) for sql, value in conditions if value is not None and value != ""]
+    clause = f"WHERE {' AND '.join(sql for sql, _value in kept)}" if kept else ""
+    return clause, [value for _sql, value in kept]
+
+
+# PostgreSQL's write-ahead log position: it moves with every commit (a replica: the position replayed so far)
+WAL_POSITION_SQL = ("SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                    "ELSE pg_current_wal_lsn() END)::text")
+
+
 def data_version(con) -> str:
     """A text that changes whenever any committed data changes: the key of the web's response cache. PostgreSQL:
     the write-ahead log position; a DuckDB file: the file's and its WAL's size and modification time."""
     if isinstance(con, ServerConnection):
-        return con.query_server("SELECT pg_current_wal_lsn()::text")[0][0]
+        return con.query_server(WAL_POSITION_SQL)[0][0]
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     path = row[0] if row else None
     if not path:

@@ -29,35 +29,43 @@ _MARKER_TO_KINDS = {
     "village": {"village", "rural_district_centre"},
 }
 _MARKER_WORDS = sorted(((w, k) for k, ws in _MARKERS.items() for w in ws), key=lambda p: -len(p[0]))
+# the same, by first word (longest first within each): a word is compared only with the markers it can start
+_MARKERS_BY_FIRST: dict[str, list[tuple[list[str], str]]] = {}
+for _marker, _kind in _MARKER_WORDS:
+    _parts = _marker.replace("-", " ").split()
+    _MARKERS_BY_FIRST.setdefault(_parts[0], []).append((_parts, _kind))
 
 _CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
                 ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
                  "u", "f", "h", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u", "u",
                  "h", "i"]))
+_CYR_TABLE = str.maketrans(_CYR)
+_NOT_LATIN = re.compile(r"[^a-z0-9]")
+_REPEATED = re.compile(r"(.)\1+")
+_LATIN_I = re.compile(r"(?<=[а-яәғқңөұүһі])i|i(?=[а-яәғқңөұүһі])")
+_FOOTNOTE = re.compile(r"\s+\d+\s*$")
+_PUNCTUATION = re.compile(r"[«»\"'()\[\],.;:]")
 
 
 def normalise(name: str) -> tuple[str, set[str]]:
     """(key, markers): lower case, ё→е, no punctuation or footnote digits, marker words removed."""
     text = unicodedata.normalize("NFC", str(name)).strip().lower().replace("ё", "е")
     # a Latin «i» typed inside a Cyrillic word («Солтүстiк») is the Kazakh «і»
-    text = re.sub(r"(?<=[а-яәғқңөұүһі])i|i(?=[а-яәғқңөұүһі])", "і", text)
-    text = re.sub(r"\s+\d+\s*$", "", text)  # footnote digit: «Туркестанская 1»
-    text = re.sub(r"[«»\"'()\[\],.;:]", " ", text)
+    text = _LATIN_I.sub("і", text)
+    text = _FOOTNOTE.sub("", text)  # footnote digit: «Туркестанская 1»
+    text = _PUNCTUATION.sub(" ", text)
     text = text.replace("-", " ").replace("–", " ")
     markers: set[str] = set()
     words = text.split()
     kept = []
     i = 0
     while i < len(words):
-        matched = False
-        for marker, kind in _MARKER_WORDS:
-            parts = marker.replace("-", " ").split()
+        for parts, kind in _MARKERS_BY_FIRST.get(words[i], ()):
             if words[i:i + len(parts)] == parts and len(words) > len(parts):
                 markers.add(kind)
                 i += len(parts)
-                matched = True
                 break
-        if not matched:
+        else:
             kept.append(words[i])
             i += 1
     return " ".join(kept), markers
@@ -72,12 +80,11 @@ def _normalised(name: str) -> tuple[str, frozenset]:
 
 def skeleton(key: str) -> str:
     """A spelling-tolerant key for transliterations: Aqmola = Akmola = Акмола, Qyzylorda = Kyzylorda."""
-    latin = "".join(_CYR.get(ch, ch) for ch in key)
-    latin = re.sub(r"[^a-z0-9]", "", latin)
+    latin = _NOT_LATIN.sub("", key.translate(_CYR_TABLE))
     for a, b in (("kh", "h"), ("q", "k"), ("j", "zh"), ("zhzh", "zh"), ("yu", "u"), ("ya", "a"), ("iy", "i"), ("ii", "i"),
                  ("y", "i"), ("w", "u"), ("ts", "c"), ("ye", "e"), ("ay", "ai"), ("oo", "o"), ("uu", "u")):
         latin = latin.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", latin)
+    return _REPEATED.sub(r"\1", latin)
 
 
 # Russian adjectival forms of region and district names: «Акмолинская» and «Акмолинский» share a stem.
@@ -103,6 +110,8 @@ class NameIndex:
     exact: dict[str, list[Candidate]] = field(default_factory=dict)
     loose: dict[str, list[Candidate]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    # alias → the territories it names, as (name, kato): suggestions show each territory once, by its own name
+    named: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, rows) -> "NameIndex":
@@ -126,6 +135,7 @@ class NameIndex:
                 seen[ident] = cand
                 table.setdefault(k, []).append(cand)
             index.names.append(row["alias"])
+            index.named.setdefault(row["alias"], []).append((row["name"], row["kato"]))
         index.names = sorted(set(index.names))
         return index
 
@@ -194,11 +204,19 @@ class NameIndex:
                                             -c.valid_from.toordinal()))
         return _latest(pool)
 
-    def suggest(self, name: str, limit: int = 3) -> list[str]:
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
         from rapidfuzz import fuzz, process, utils
 
-        hits = process.extract(str(name), self.names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
-        return [h[0] for h in hits]
+        # several spellings of one territory (Abai, Abai Region, Абай облысы) would fill the list: ask for more
+        # aliases and keep each territory once, as «Name (KATO)»
+        hits = process.extract(str(name), self.names, scorer=fuzz.WRatio, processor=utils.default_process,
+                               limit=limit * 8)
+        out: dict[str, str] = {}
+        for alias, *_ in hits:
+            for ru_name, kato in self.named.get(alias, [(alias, "")]):
+                if len(out) < limit and kato not in out:
+                    out[kato] = f"{ru_name} ({kato})" if kato else ru_name
+        return list(out.values())
 
 
 def _kato_prefix(kato: str) -> str:

@@ -76,6 +76,7 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     """The app over the database at `db_path` (a DuckDB file or a PostgreSQL URL), one connection per process."""
     import contextlib
 
+    from aimaq.store.db import is_server
     from aimaq.web.cache import VersionedCache
     from aimaq.web.pool import Pool
 
@@ -95,11 +96,13 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     if max_upload_mb is None:
         max_upload_mb = float(os.environ.get("AIMAQ_MAX_UPLOAD_MB") or MAX_UPLOAD_MB)
     app.state.max_upload_bytes = int(max_upload_mb * 1024 * 1024)
-    # the last added runs first: language → upload cap → cache (public reads) → gzip (everything else)
+    # the last added runs first: cache (public reads and static files: a hit goes no further) → language → upload
+    # cap → gzip (the answers the cache does not keep)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(VersionedCache, version=pool.version, exclude=PRIVATE_PREFIXES)
     app.add_middleware(_UploadCap)
     app.add_middleware(_Language)
+    app.add_middleware(VersionedCache, version=pool.version, version_in_thread=is_server(db_path),
+                       exclude=PRIVATE_PREFIXES)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
@@ -370,7 +373,7 @@ def _territory_versions(con, kato: str) -> pl.DataFrame:
 
     frame = territories(con)
     code = kato.strip()
-    if not (code.isdigit() and len(code) == 9):
+    if not code.isdigit():  # a code of the wrong length gets the nearest codes below, not names
         code = load_name_index(con).resolve(kato).kato
     found = frame.filter(pl.col("kato") == code)
     if found.is_empty():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from aimaq.i18n import _
@@ -180,9 +180,4 @@ def audit_log(con: WriteCon, user: Ministry, who: str | None = None, action: str
     return table_response(format, {"count": frame.height, "rows": _records(frame)}, frame, "audit")
 
 
-# --- the ministry's page -----------------------------------------------------------------------------------------
-@router.get("/batches", response_class=HTMLResponse, include_in_schema=False)
-def batches_page():
-    from importlib import resources
-
-    return (resources.files("aimaq.web") / "templates" / "batches.html").read_text(encoding="utf-8")
+# the ministry's page, /batches, is one of the pages (aimaq.web.pages): the same layout, catalogue and languages

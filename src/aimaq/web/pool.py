@@ -22,6 +22,8 @@ class Pool:
         self._root = None
         self._lock = threading.Lock()
         self._free: queue.SimpleQueue = queue.SimpleQueue()
+        self._version_lock = threading.Lock()
+        self._version_con = None  # PostgreSQL: a driver connection only for the data version
 
     def _open(self):
         with self._lock:
@@ -57,8 +59,12 @@ class Pool:
                     cur.close()
 
     def version(self) -> str:
-        """The data version (see store.db.data_version); for a file, read from the file system without a query."""
-        if not is_server(self.target) and str(self.target) != ":memory:":
+        """The data version (see store.db.data_version); for a file, read from the file system without a query; for
+        PostgreSQL, the log position asked over a plain driver connection of its own (0.16 ms, measured; through
+        DuckDB's postgres_query it took 10 ms, and every cached answer needs it)."""
+        if is_server(self.target):
+            return self._server_version()
+        if str(self.target) != ":memory:":
             parts = []
             for name in (str(self.target), str(self.target) + ".wal"):
                 try:
@@ -70,7 +76,31 @@ class Pool:
         with self.cursor() as cur:
             return data_version(cur)
 
+    def _server_version(self) -> str:
+        import psycopg
+
+        from aimaq.store.db import WAL_POSITION_SQL
+
+        with self._version_lock:
+            for attempt in (1, 2):  # a connection the server closed (a restart) is opened again once
+                try:
+                    if self._version_con is None or self._version_con.closed:
+                        self._version_con = psycopg.connect(str(self.target), autocommit=True, connect_timeout=10)
+                    return self._version_con.execute(WAL_POSITION_SQL).fetchone()[0]
+                except psycopg.OperationalError:
+                    if self._version_con is not None:
+                        with contextlib.suppress(Exception):
+                            self._version_con.close()
+                    self._version_con = None
+                    if attempt == 2:
+                        raise
+
     def close(self) -> None:
+        with self._version_lock:
+            if self._version_con is not None:
+                with contextlib.suppress(Exception):
+                    self._version_con.close()
+                self._version_con = None
         with self._lock:
             while True:
                 try:
