@@ -85,6 +85,11 @@ class SpecError(AimaqError):
 
     exit_code = 4
 
+    @classmethod
+    def listing(cls, heading: str, problems: list[str]) -> "SpecError":
+        """One error for every problem of a spec file: the heading (which file, translated), one line each."""
+        return cls(heading + ":\n  - " + "\n  - ".join(problems))
+
 
 class ComputationError(AimaqError):
     """A computation that cannot give a trustworthy result (never a silent NA)."""

@@ -159,6 +159,11 @@ def wanted(quiet: bool) -> bool:
     """Progress is drawn on a terminal only: never with --quiet or when stderr goes to a pipe or a file."""
     if quiet:
         return False
+    import os
+    import sys
+
+    if not sys.stderr.isatty() and not os.environ.get("FORCE_COLOR") and not os.environ.get("TTY_COMPATIBLE"):
+        return False  # what rich would say, without importing it (a tenth of a second of a small import)
     from rich.console import Console
 
     return Console(stderr=True).is_terminal

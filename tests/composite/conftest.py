@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from aimaq import i18n
 from aimaq.composite.coinr import asem_dir, asem_spec_path
 from aimaq.composite.data import read_data
 from aimaq.composite.index import CompositeIndex
@@ -55,3 +56,12 @@ def assert_frame_matches(expected: pl.DataFrame, got: pl.DataFrame, atol: float 
         if ok.any():
             err = np.max(np.abs(a[ok] - b[ok]))
             assert err <= atol, f"{c}: max abs difference {err}"
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The engine's tests read its messages by their English ids (tests/cli checks the Russian ones)."""
+    monkeypatch.setenv("AIMAQ_LANG", "en")
+    with i18n.use_language("en"):
+        yield
+    i18n.set_language(None)  # a CLI run inside the test set the process language from AIMAQ_LANG

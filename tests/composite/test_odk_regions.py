@@ -139,7 +139,7 @@ def test_ahp_kernel_and_spec_checks():
                              "aggregates": [{"code": "I", "parent": None,
                                              "ahp": {"order": ["a", "c"], "upper": [["1/0"]]}}],
                              "pipeline": []})
-    assert "order ['a', 'c'] must list exactly the children" in str(exc.value)
+    assert "order a, c must list exactly the children a, b" in str(exc.value)
     assert "'1/0' is not a positive number" in str(exc.value)
 
 

@@ -9,3 +9,4 @@ def english_messages(monkeypatch):
     monkeypatch.setenv("AIMAQ_LANG", "en")
     with i18n.use_language("en"):
         yield
+    i18n.set_language(None)  # a CLI run inside the test set the process language from AIMAQ_LANG

@@ -120,7 +120,7 @@ def test_classification_three_towns_by_hand():
     assert d[("X", "D2")] == pytest.approx(80.0)
     with pytest.raises(ComputationError, match="lack indicators"):
         classify(data.drop("c"), spec)
-    with pytest.raises(SpecError, match="thresholds"):
+    with pytest.raises(SpecError, match="пороги должны удовлетворять 0 ≤ medium < high ≤ 100"):
         parse_classification({**SMALL, "thresholds": {"high": 30, "medium": 40}})
 
 

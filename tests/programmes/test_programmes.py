@@ -80,7 +80,7 @@ programmes:
 
 
 def test_bad_spec_lists_problems():
-    with pytest.raises(SpecError, match="role 'maybe' is not one of.*polarity of 'a' must be 1 or -1"):
+    with pytest.raises(SpecError, match="(?s)роль «maybe» не входит в.*полярность «a» должна быть 1 или -1"):
         parse_spec("""
 name: t
 version: "1"

@@ -51,7 +51,7 @@ def test_invalid_specs_are_reported_together():
     with pytest.raises(SpecError) as err:
         RatingSpec.from_dict(bad, cat)
     msg = str(err.value)
-    assert "zz9" in msg and "e02: listed as survey" in msg and "e01: in factors f1 and f2" in msg
+    assert "zz9" in msg and "e02: указан как вопрос опроса" in msg and "e01: входит в факторы f1 и f2" in msg
     with pytest.raises(SpecError):
         load_rating_spec(1999)
 
@@ -64,5 +64,5 @@ def test_survey_bootstrap_is_weighted_by_the_survey_weights():
         assert s.version == f"{y}.1"  # .1: the bootstrap names its weights (2024 → 2024.1)
     d = dict(load_rating_spec(2024).raw)
     d["uncertainty"] = {"inputs": [{"name": "b", "type": "bootstrap", "n_sets": 10, "weight": "w_design"}]}
-    with pytest.raises(SpecError, match="weight: weight"):
+    with pytest.raises(SpecError, match="weight: weight"):  # the spec's own words, in any language
         RatingSpec.from_dict(d, load_rating_spec(2024).catalogue)

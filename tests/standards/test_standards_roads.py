@@ -123,8 +123,9 @@ def test_import_roads_reports_every_problem_and_writes_nothing(db):
     assert got == {(2, "B"), (3, "C"), (4, "B"), (5, "B"), (6, "C"), (7, "A"), (8, "B")}
     assert all(p.file == str(bad) for p in exc.value.problems)
     reasons = {p.row: p.reason for p in exc.value.problems}
-    assert "itself" in reasons[4] and "duplicate" in reasons[5] and "row 3" in reasons[5]
-    assert "positive" in reasons[3] and "unknown settlement" in reasons[2]
+    # reasons in the user's language (Russian by default)
+    assert "в него же" in reasons[4] and "повторяется" in reasons[5] and "строка 3" in reasons[5]
+    assert "положительное число" in reasons[3] and "неизвестный населённый пункт" in reasons[2]
     assert con.execute("SELECT count(*) FROM srs_road_edge").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM import_batch WHERE layout = 'srs_roads'").fetchone()[0] == 0
 
@@ -136,7 +137,7 @@ def test_import_roads_reports_every_problem_and_writes_nothing(db):
     service.import_roads(con, good)
     with pytest.raises(ValidationFailed) as exc:   # appending an edge already stored
         service.import_roads(con, good, append=True)
-    assert "already in the stored network" in exc.value.problems[0].reason
+    assert "уже есть в сохранённой сети" in exc.value.problems[0].reason
 
 
 def test_import_roads_xlsx_names_the_sheet_and_missing_columns(db):

@@ -96,12 +96,41 @@ class Watched:
         assert not self.outside, self.outside          # nothing leaves localhost
 
 
+# What a ministry user would see as broken, found in the page: an element sticking out of the viewport (outside a
+# box that scrolls on its own), a header link cut off, a short table whose last columns hide behind a scroll bar,
+# a legend entry without text, a decimal point in a Russian number.
+LAYOUT_PROBLEMS = r"""() => {
+  const W = document.documentElement.clientWidth, out = [];
+  const scrolls = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height || (r.left >= -1 && r.right <= W + 1)) continue;
+    if (!scrolls(el)) out.push("outside the viewport: " + el.tagName + " " + (el.textContent || "").trim().slice(0, 40));
+  }
+  const header = document.querySelector("header.top");
+  if (header) { const h = header.getBoundingClientRect();
+    for (const a of header.querySelectorAll("a")) { const r = a.getBoundingClientRect();
+      if (r.left < h.left - 1 || r.right > Math.min(h.right, W) + 1 || r.bottom > h.bottom + 1 || !r.width)
+        out.push("header link cut off: " + a.textContent); } }
+  for (const t of document.querySelectorAll(".scroll > table")) {
+    if (t.tHead && t.tHead.rows[0].cells.length <= 4 && t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
+      out.push("short table wider than the screen: " + t.dataset.table); }
+  for (const item of document.querySelectorAll(".legend span, .legend [role=listitem]"))
+    if (!item.textContent.trim()) out.push("legend entry without text");
+  if (document.documentElement.lang !== "en")
+    for (const td of document.querySelectorAll("td.num, .tile .value, #panel td"))
+      if (/\d\.\d/.test(td.textContent)) out.push("decimal point in a Russian/Kazakh number: " + td.textContent);
+  return out;
+}"""
+
 PAGES = {  # path → (what to wait for, texts the page must show)
     "dashboard": ("/", "body[data-map-ready]", ["5,56", "64,7", "Туркестан", "нет данных"]),
     "region": ("/region/100000000", "body[data-charts-ready]", ["Абайская область", "Семей", "Сёла по районам"]),
     "settlement": ("/settlement/101001001", "#settlement-facts", ["Байжол", "из 37", "Сарытомар"]),
     "monotown": ("/monotown/353200001", "#table-registry", ["Абай", "Реестр"]),
     "programmes": ("/programmes", "#table-kpi", ["92,7", "С дипломом"]),
+    "batches": ("/batches", "#login", ["Утверждение загрузок", "Пароль", "Войти"]),
     "docs": ("/docs", ".opblock", ["Aimaq"]),
     "redoc": ("/redoc", "[data-section-id]", ["Aimaq"]),
 }
@@ -131,6 +160,8 @@ def test_page_renders_with_its_data(browser, server, name):
                 assert w.page.locator("#chart-forecast svg path").count() >= 3        # line and its band
             width = w.page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"] + 1, (name, label, width)             # no sideways scrolling
+            if name not in ("docs", "redoc"):                                     # our own pages
+                assert w.page.evaluate(LAYOUT_PROBLEMS) == [], (name, label)
             w.shot(f"{name}-{label}")
         finally:
             w.close()
@@ -224,10 +255,21 @@ def test_map_search_layers_panel_and_url(browser, server):
         assert abs(page.evaluate("window.aimaqMap.getZoom()") - 9) < 0.01
         w.shot("map-1366x768")
 
+        # the year control: the same selection with that year's figures, kept in the URL
+        assert page.eval_on_selector_all("#year option", "os => os.map(o => o.value)") == ["2023", "2022"]
+        page.select_option("#year", "2022")
+        page.wait_for_selector("body[data-settlements]")
+        page.wait_for_selector("#settlement-name")
+        assert "year=2022" in page.url and "settlement=101001001" in page.url
+        assert "(2022)" in page.inner_text("#settlement-facts")
+        page.goto(page.url)
+        page.wait_for_selector("#settlement-name")
+        assert page.input_value("#year") == "2022"
+
         # the language switch keeps the view
         page.click(".langs a[data-lang='kk']")
         page.wait_for_selector("#settlement-name")
-        assert "lang=kk" in page.url and "settlement=101001001" in page.url
+        assert "lang=kk" in page.url and "settlement=101001001" in page.url and "year=2022" in page.url
         assert "Ауылдың цифрлық картасы" in page.title()
     finally:
         w.close()
@@ -243,6 +285,26 @@ def test_map_on_a_phone(browser, server):
         assert map_box["width"] <= 390 and map_box["height"] > 300
         assert panel_box["y"] >= map_box["y"] + map_box["height"] - 1      # the panel sits below the map
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        assert page.evaluate(LAYOUT_PROBLEMS) == []
         w.shot("map-390x844")
     finally:
         w.close()
+
+
+def test_kazakh_pages_on_a_phone(browser, server):
+    """The Kazakh dashboard and settlement page: Kazakh letters in the text and in a font that has them, the same
+    layout checks as the Russian pages."""
+    for name, path in (("dashboard", "/?lang=kk"), ("settlement", "/settlement/101001001?lang=kk"),
+                       ("map", "/map?lang=kk&region=100000000")):
+        w = Watched(browser, server, PHONE)
+        try:
+            w.page.goto(server + path)
+            w.page.wait_for_selector("body[data-charts-ready], body[data-settlements], #settlement-facts",
+                                     state="attached")
+            text = w.page.inner_text("body")
+            assert set("әғқңөұүі") & set(text.lower()), name
+            assert w.page.evaluate("document.fonts.check('14px \"DejaVu Sans\"', 'әғқңөұүһі ӘҒҚҢӨҰҮҺІ')")
+            assert w.page.evaluate(LAYOUT_PROBLEMS) == [], name
+            w.shot(f"{name}-kk-390x844")
+        finally:
+            w.close()

@@ -2,16 +2,20 @@
 and the offline API docs (the same pages in a real browser: test_browser.py)."""
 
 import io
+import json
 import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from aimaq.i18n import use_language
+
 
 def text_of(html: str) -> str:
-    """Visible text with Russian number spaces (no-break, narrow no-break) as plain spaces."""
-    plain = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+    """Visible text with Russian number spaces (no-break, narrow no-break) as plain spaces, without the soft
+    hyphens of table headings."""
+    plain = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S).replace("\xad", "")
     return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
 
 
@@ -50,7 +54,7 @@ def test_dashboard_tables_and_charts(dashboard):
     assert coverage.count("/region/") == 0 and dashboard.count('href="/region/') >= 20
     assert "нет данных" in dashboard              # the no-data class of the legend
     assert 'id="chart-coverage-bar"' in dashboard and 'id="chart-coverage-map"' in dashboard
-    assert 'id="chart-forecast"' in dashboard and "/static/vendor/echarts/echarts.min.js" in dashboard
+    assert 'id="chart-forecast"' in dashboard and "vendor/echarts/echarts.min.js" in dashboard
     assert "https://" not in dashboard and "http://" not in dashboard
 
 
@@ -67,10 +71,18 @@ def test_downloads_equal_the_page(client):
 
     xlsx = client.get("/region/100000000/tables/villages.xlsx")
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:2] == ("name_ru", "villages") and rows[0][-1] == "synthetic" and rows[1][0] == "Итого"
+    book = load_workbook(io.BytesIO(xlsx.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    # headings as the page shows them (Russian), the synthetic flag in words, the sources on a sheet of their own
+    assert rows[0][:2] == ("Район", "Сёл") and rows[0][-1] == "Синтетические данные" and rows[1][0] == "Итого"
+    assert {r[-1] for r in rows[1:]} == {"да"}
     assert sum(r[1] for r in rows[2:]) == rows[1][1] > 100    # districts add up to the region's total
+    about = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+    assert about["Таблица"] == "Сёла по районам" and "синтетических" in about["Источник"]
+    kk = load_workbook(io.BytesIO(client.get("/region/100000000/tables/villages.xlsx?lang=kk").content))
+    assert next(kk.worksheets[0].iter_rows(values_only=True))[0] == "Аудан"
+    assert pl.read_csv(io.BytesIO(client.get("/region/100000000/tables/villages.csv?lang=kk").content)).columns[:2] \
+        == ["name_ru", "villages"]                          # CSV: stable column codes in every language
     gaps = pl.read_csv(io.BytesIO(client.get("/settlement/101001001/tables/gaps.csv").content))
     assert "Сарытомар" in gaps["nearest_name_ru"].to_list()
     missing = client.get("/tables/nonsense.csv")
@@ -164,9 +176,9 @@ def test_settlement_values_layer(client):
 
 def test_offline_api_docs(client):
     docs = client.get("/docs").text
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs
     redoc = client.get("/redoc").text
-    assert "/static/vendor/redoc/redoc.standalone.js" in redoc and "https://" not in redoc
+    assert "/vendor/redoc/redoc.standalone.js" in redoc and "https://" not in redoc
     for path in ("swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js",
                  "echarts/echarts.min.js"):
         assert client.get(f"/static/vendor/{path}").status_code == 200, path
@@ -178,3 +190,92 @@ def test_every_map_text_is_in_the_catalogue():
     js = (Path(__file__).resolve().parents[2] / "src/aimaq/web/static/js/map.js").read_text(encoding="utf-8")
     used = set(re.findall(r'\bT\("([^"]+)"', js))
     assert used and used <= set(MAP_MESSAGES), used - set(MAP_MESSAGES)
+
+
+def test_scripts_under_their_content_hash(client):
+    """Pages name their scripts and styles by content hash: cached for good by the browser, compressed once."""
+    import gzip
+    import hashlib
+
+    from aimaq.web.assets import asset_response
+
+    page = client.get("/map").text
+    urls = re.findall(r'(?:src|href)="(/assets/[0-9a-f]{12}/[^"]+)"', page)
+    assert {u.split("/", 3)[3] for u in urls} == {"css/pages.css", "vendor/leaflet/leaflet.css", "css/map.css",
+                                                    "vendor/leaflet/leaflet.js", "js/map.js"}
+    static = Path(__file__).resolve().parents[2] / "src/aimaq/web/static"
+    for url in urls:
+        path = url.split("/", 3)[3]
+        raw = (static / path).read_bytes()
+        assert url.split("/")[2] == hashlib.sha256(raw).hexdigest()[:12]
+        got = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert got.status_code == 200 and got.content == raw      # httpx undoes the gzip
+        assert got.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert got.headers["content-encoding"] == "gzip"
+        sent = asset_response(url.split("/")[2], path, "gzip, deflate")
+        assert len(sent.body) < len(raw) and gzip.decompress(sent.body) == raw
+    plain = client.get(urls[0].replace(urls[0].split("/")[2], "000000000000"), headers={"Accept-Encoding": ""})
+    assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache"   # an old page's link
+    assert "content-encoding" not in plain.headers
+    assert client.get("/assets/000000000000/../../pages.py").status_code == 404
+    assert client.get("/assets/000000000000/js/nothing.js").status_code == 404
+
+
+def test_region_boundaries_are_light_but_faithful(client):
+    """The map's boundaries are simplified to about 500 m: far fewer points, the same regions (area within 1 %,
+    no point of one further than 0.02° from the other) and the same properties as the API's layer."""
+    import shapely
+    from shapely.geometry import shape
+
+    layer = client.get("/api/pages/regions.geojson")
+    assert len(layer.content) < 150_000
+    light = {f["properties"]["kato"]: shape(f["geometry"]) for f in layer.json()["features"]}
+    api = client.get("/api/regions.geojson").json()["features"]
+    full = {f["properties"]["kato"]: shape(f["geometry"]) for f in api}
+    assert [f["properties"] for f in layer.json()["features"]] == [f["properties"] for f in api]
+    assert set(light) == set(full) and len(light) == 20
+    points_full = sum(shapely.get_num_coordinates(g) for g in full.values())
+    points_light = sum(shapely.get_num_coordinates(g) for g in light.values())
+    assert points_light < points_full / 3
+    for kato, g in full.items():
+        assert abs(light[kato].area - g.area) / g.area < 0.01, kato
+        assert light[kato].hausdorff_distance(g) < 0.02, kato
+
+
+def test_the_approval_page_in_three_languages(client):
+    """/batches has the pages' header and language switch, and its texts (in the page and in its script) come
+    from the message catalogue."""
+    ru = client.get("/batches").text
+    assert "Утверждение загрузок" in ru and "Пароль" in ru and 'href="/batches?lang=kk"' in ru
+    kk = client.get("/batches?lang=kk").text
+    assert "Жүктеулерді бекіту" in kk and "Құпиясөз" in kk and '<html lang="kk">' in kk
+    en = client.get("/batches?lang=en").text
+    assert "Approval of uploads" in en and "Password" in en
+    data = json.loads(re.search(r'id="batch-data">(.*?)</script>', kk, re.S).group(1))
+    assert data["messages"]["Approve"] == "Бекіту" and data["lang"] == "kk"
+
+    from aimaq.web.pages import BATCH_MESSAGES
+
+    js = (Path(__file__).resolve().parents[2] / "src/aimaq/web/static/js/batches.js").read_text(encoding="utf-8")
+    used = set(re.findall(r'\bT\("([^"]+)"', js))
+    assert used and used <= set(BATCH_MESSAGES), used - set(BATCH_MESSAGES)
+
+
+def test_the_map_years_come_from_the_data(client):
+    """The year list holds the years with a coverage run, newest first (the demo has runs for 2023 and 2022)."""
+    page = client.get("/map").text
+    select = re.search(r'<select id="year"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="(\d{4})">', select) == ["2023", "2022"]
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
+    assert data["years"] == [2023, 2022]
+
+
+def test_long_headings_break_at_syllables():
+    """Table headings get soft hyphens in their long words (the page looks the same where they fit)."""
+    from aimaq.web.pages import soft_hyphens
+
+    with use_language("ru"):
+        assert soft_hyphens("Обеспеченность, %") == "Обес\xadпе\xadчен\xadность, %"
+        assert soft_hyphens("Балл") == "Балл" and soft_hyphens("2023") == "2023"
+    with use_language("kk"):
+        assert soft_hyphens("Орындалды").replace("\xad", "") == "Орындалды" and "\xad" in soft_hyphens("Орындалды")

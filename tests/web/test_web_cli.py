@@ -59,5 +59,5 @@ def test_serve_refuses_a_missing_database(tmp_path):
     finally:
         settings.configure(None)
     assert result.exit_code != 0 and isinstance(result.exception, AimaqError)
-    assert "does not exist" in str(result.exception)
+    assert "нет; сначала выполните `aimaq demo` или `aimaq init`" in str(result.exception)  # Russian by default
     assert CliRunner().invoke(_app(), ["web", "serve", "--port", "0"]).exit_code == 2

@@ -240,6 +240,9 @@ def register(app: typer.Typer) -> None:
             LEFT JOIN source s USING (source_id)
             WHERE o.flag IS NOT NULL AND (? IS NULL OR s.title ILIKE '%' || ? || '%')
             ORDER BY s.title, s.place, o.indicator, o.period""", [source, source]).pl()
+        if fmt is Format.table:  # on a narrow screen the note is what matters: it comes right after the figure
+            frame = frame.select("territory", "period", "value", "flag", "indicator", pl.exclude(
+                "territory", "period", "value", "flag", "indicator"))
         emit(frame, fmt)
 
     @app.command("series", help=N_("An indicator by territory and period, optionally on the boundaries of a chosen "

@@ -66,12 +66,12 @@ def register(app: typer.Typer) -> None:
         emit(out["classes"].with_columns(run_id=pl.lit(out["run_id"])), fmt,
              title=_("Monotowns by development potential") + note, meta=meta)
 
-    @sub.command("import")
+    @sub.command("import", help=N_("Import town values for the classification (the `aimaq template monotowns` "
+                                      "layout); all rows or none."))
     def import_cmd(
-        file: Path = typer.Argument(..., help="XLSX or CSV, long layout (the `aimaq template monotowns` file)"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+        file: Path = typer.Argument(..., help=N_("XLSX or CSV, long layout (the `aimaq template monotowns` file).")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=N_("Validate and report, write nothing.")),
     ) -> None:
-        """Импорт показателей моногородов / Import town values for the classification; all rows or none."""
         from aimaq.monotowns.importer import import_monotown_values
 
         con = _con()

@@ -149,23 +149,54 @@ def number_texts(column: pl.Series, decimals: int, group: str, point: str) -> pl
 
 
 def _cells(column: pl.Series, code: str) -> pl.Series:
-    """A column's values as the user reads them: да/нет, `19 765 004`, `64,7`; codes (year, KATO) as they are."""
+    """A column's values as the user reads them, by the kind of column: да/нет; counts and populations whole
+    (`19 765 004`); percentages with one decimal (`64,7`), shares stored as fractions as percentages; other numbers
+    with the decimals they need; codes (year, KATO) as they are; date-times to the minute; a hash as a prefix."""
     from aimaq.export.headings import is_code_like
+    from aimaq.export.values import HASHES, number_kind
 
     dtype = column.dtype
+    if isinstance(dtype, pl.Decimal):  # sums in SQL come back as decimals
+        column = column.cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+        dtype = column.dtype
+    kind = number_kind(code)
     if dtype == pl.Boolean:
         texts = column.replace_strict({True: format_bool(True), False: format_bool(False)}, return_dtype=pl.String)
-    elif dtype.is_integer() and not is_code_like(code):
-        texts = number_texts(column, 0, *_separators())
-    elif dtype.is_float():
+    elif dtype.is_integer() and is_code_like(code):
+        texts = column.cast(pl.String)
+    elif dtype.is_numeric():
+        column = column.cast(pl.Float64)
+        if kind == "fraction":
+            column = column * 100
+        decimals = (1 if kind in ("percent", "fraction") else 0 if kind == "count" or dtype.is_integer()
+                    else _decimals_for(column))
         finite = column.is_finite()
-        shown = number_texts(column.fill_nan(0), _decimals_for(column), *_separators())
+        shown = number_texts(column.fill_nan(0), decimals, *_separators())
         texts = pl.select(pl.when(finite).then(shown).otherwise(column.cast(pl.String))).to_series()
+    elif dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        texts = column.dt.strftime(_date_pattern() + " %H:%M")
+    elif dtype == pl.Date:
+        texts = column.dt.strftime(_date_pattern())
     elif isinstance(dtype, (pl.List, pl.Array)):
         texts = column.cast(pl.List(pl.String)).list.join(", ")
+    elif code in HASHES:
+        texts = column.cast(pl.String).str.slice(0, 12) + "…"
     else:
         texts = column.cast(pl.String)
     return texts.fill_null("")
+
+
+def _date_pattern() -> str:
+    from aimaq.i18n import get_language
+
+    return "%Y-%m-%d" if get_language() == "en" else "%d.%m.%Y"
+
+
+def _screen_heading(code: str, name: str) -> str:
+    """A fraction (0.62) is shown as a percentage: its heading says so."""
+    from aimaq.export.values import number_kind
+
+    return _("{heading}, %", heading=name) if number_kind(code) == "fraction" and not name.endswith("%") else name
 
 
 def _width(stream) -> int | None:
@@ -178,10 +209,48 @@ def _width(stream) -> int | None:
     return 200
 
 
+HEADING_WORD_MAX = 14  # a heading folds between words; a longer word is cut at this width
+TEXT_MIN = 16  # text folds onto more lines, but keeps this many letters a line (or its whole value if shorter)
+
+
+def _min_width(heading: str, cells: pl.Series, numeric: bool) -> int:
+    """The narrowest a column may get: a number is never cut in two; text folds down to TEXT_MIN letters."""
+    widest = int(cells.str.len_chars().max() or 1)
+    word = max((len(w) for w in heading.split()), default=1)
+    return max(widest if numeric else min(widest, TEXT_MIN), min(word, HEADING_WORD_MAX), 1)
+
+
+def fitting_columns(min_widths: list[int], width: int, keep: tuple[int, ...] = ()) -> list[int]:
+    """Which columns fit in `width` characters: the `keep` ones (e.g. whether a row is synthetic) first, then the
+    others from the left; a column that does not fit is left out and the next ones are tried (each costs its width,
+    its padding and a border; the first is always shown). Returned in the table's order."""
+    used, shown = 1, []
+    for i in [*keep, *(i for i in range(len(min_widths)) if i not in keep)]:
+        if not shown or used + min_widths[i] + 3 <= width:
+            shown.append(i)
+            used += min_widths[i] + 3
+    return sorted(shown)
+
+
+def column_widths(min_widths: list[int], natural: list[int], width: int) -> list[int]:
+    """Widths of the shown columns: each at least its minimum; the room left is shared in proportion to what each
+    lacks of its natural width (rich is given exact widths, so it never crops a table at the edge)."""
+    room = width - 1 - sum(w + 3 for w in min_widths)
+    lack = [max(n - w, 0) for w, n in zip(min_widths, natural)]
+    if room <= 0 or not sum(lack):
+        return list(min_widths)
+    if sum(lack) <= room:
+        return [max(w, n) for w, n in zip(min_widths, natural)]
+    return [w + lack_i * room // sum(lack) for w, lack_i in zip(min_widths, lack)]
+
+
 def print_table(frame: pl.DataFrame, title: str | None = None, stream=None, notes: list[str] | None = None) -> None:
-    """A rich table as wide as the terminal: headings in the user's language, values formatted for reading."""
+    """A rich table as wide as the terminal: headings and code values in the user's language, values formatted by
+    the kind of column; columns that do not fit are named on one line under it (files have them all)."""
     from rich.console import Console
     from rich.table import Table
+
+    from aimaq.export.values import label_values
 
     stream = stream or sys.stdout
     notes = list(notes or [])
@@ -190,20 +259,30 @@ def print_table(frame: pl.DataFrame, title: str | None = None, stream=None, note
         frame = frame.drop("agreement_note")
     if frame.schema.get("synthetic") == pl.Boolean and frame.height and not frame["synthetic"].any():
         frame = frame.drop("synthetic")  # on the screen only a «да» is news; files keep the column
-    table = Table(title=title, show_lines=False)
-    shown = localise_headings(frame.head(0))
-    columns = pl.DataFrame([_cells(frame[code], code).alias(str(i)) for i, code in enumerate(frame.columns)])
-    for name, dtype, cells in zip(shown.columns, frame.dtypes, columns.iter_columns()):
-        # a number is never cut in two; text and headings fold to make room, but keep a few letters a line
-        widest = int(cells.str.len_chars().max() or 1)
-        table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold",
-                         min_width=min(widest, 20) if dtype.is_numeric() else min(widest, 8))
-    for row in columns.iter_rows():
-        table.add_row(*row)
+    frame = label_values(frame)
+    headings = [_screen_heading(code, name) for code, name in zip(frame.columns,
+                                                                  localise_headings(frame.head(0)).columns)]
+    columns = [_cells(frame[code], code) for code in frame.columns]
+    numeric = [dtype.is_numeric() or isinstance(dtype, pl.Decimal) for dtype in frame.dtypes]
     console = Console(file=stream, soft_wrap=False, width=_width(stream))
+    min_widths = [_min_width(h, c, n) for h, c, n in zip(headings, columns, numeric)]
+    shown = fitting_columns(min_widths, console.width, keep=tuple(
+        i for i, code in enumerate(frame.columns) if code == "synthetic"))
+    natural = [max(int(columns[i].str.len_chars().max() or 1), len(headings[i])) for i in shown]
+    widths = column_widths([min_widths[i] for i in shown], natural, console.width)
+    table = Table(title=title, show_lines=False)
+    for i, w in zip(shown, widths):
+        table.add_column(headings[i], justify="right" if numeric[i] else "left", overflow="fold", width=w)
+    if frame.width:
+        for row in pl.DataFrame([columns[i].alias(str(i)) for i in shown]).iter_rows():
+            table.add_row(*row)
     console.print(table)
+    hidden = [headings[i] for i in range(len(headings)) if i not in shown]
+    if hidden:
+        console.print(_("Not shown, the terminal is too narrow: {columns}. `-f csv`, `-f json` or `-f xlsx --out "
+                        "FILE.xlsx` give every column.", columns="; ".join(hidden)), markup=False)
     for note in notes:
-        console.print(note)
+        console.print(note, markup=False)
 
 
 # --- --out and --excel on every command with --format -------------------------------------------------------------

@@ -172,12 +172,12 @@ def riskmap(
     _emit(frame, fmt, _("Map of urban risks {year}", year=year), bool(frame["synthetic"].any()), _meta(year))
 
 
-@sub.command("import-survey")
+@sub.command("import-survey", help=N_("Import a survey of residents (the `aimaq template survey` layout); all "
+                                       "rows or none."))
 def import_survey(
-    file: Path = typer.Argument(..., help="XLSX or CSV: year, respondent_id, city, weight, one column per item"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+    file: Path = typer.Argument(..., help=N_("XLSX or CSV: year, respondent_id, city, weight, one column per item.")),
+    dry_run: bool = typer.Option(False, "--dry-run", help=N_("Validate and report, write nothing.")),
 ) -> None:
-    """Импорт опроса / Import a survey of residents (the `aimaq template survey` layout); all rows or none."""
     from aimaq.rating.service import import_survey as run_import
 
     con = _con()

@@ -11,13 +11,14 @@ from aimaq.i18n import N_, _
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("template")
+    @app.command("template", help=N_("A collection template: instructions, the data sheet with drop-downs, the "
+                                        "lists."))
     def template(
-        name: str = typer.Argument(..., help="rating, survey, facilities, roads, villages, monotowns, programmes"),
+        name: str = typer.Argument(..., help=N_("rating, survey, facilities, roads, villages, monotowns or "
+                                                         "programmes.")),
         out: Path = typer.Option(..., "--out", help=N_("XLSX file to write")),
         year: Optional[int] = typer.Option(None, "--year", help=N_("Year of the data (default: last year)")),
     ) -> None:
-        """Шаблон для сбора данных / A collection template: instructions, the data sheet with drop-downs, lists."""
         from aimaq.settings import get_settings
         from aimaq.store.db import connect
         from aimaq.templates.service import write_template

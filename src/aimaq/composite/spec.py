@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 STEP_NAMES = ("denominate", "impute", "screen", "treat", "transform", "normalise", "aggregate")
 
@@ -150,7 +151,7 @@ class IndexSpec:
     def from_dict(cls, d: dict[str, Any]) -> IndexSpec:
         problems: list[str] = []
         if not isinstance(d, dict):
-            raise SpecError("spec must be a mapping")
+            raise SpecError(_("spec must be a mapping (key: value)"))
         d = copy.deepcopy(d)
         nodes: dict[str, Node] = {}
         known = {"name", "version", "title", "groups", "indicators", "aggregates", "pipeline", "uncertainty"}
@@ -158,11 +159,11 @@ class IndexSpec:
             for i, raw in enumerate(d.get(key) or []):
                 where = f"{key}[{i}]"
                 if not isinstance(raw, dict) or not raw.get("code"):
-                    problems.append(f"{where}: needs a code")
+                    problems.append(_("{where}: needs a code", where=where))
                     continue
                 code = str(raw.pop("code"))
                 if code in nodes:
-                    problems.append(f"{where}: duplicate code {code!r}")
+                    problems.append(_("{where}: duplicate code «{code}»", where=where, code=code))
                     continue
                 node = Node(code=code, kind=kind)
                 node.name = raw.pop("name", None)
@@ -170,16 +171,17 @@ class IndexSpec:
                 try:
                     node.weight = float(raw.pop("weight", 1.0))
                 except (TypeError, ValueError):
-                    problems.append(f"{code}: weight must be a number")
+                    problems.append(_("{code}: weight must be a number", code=code))
                 if not node.weight >= 0:
-                    problems.append(f"{code}: weight must be >= 0 (got {node.weight})")
+                    problems.append(_("{code}: weight must be >= 0 (got {weight})", code=code, weight=node.weight))
                 for ov in STEP_NAMES:
                     if ov in raw:
                         node.overrides[ov] = raw.pop(ov)
                 if kind == "indicator":
                     node.direction = raw.pop("direction", 1)
                     if node.direction not in (1, -1):
-                        problems.append(f"{code}: direction must be 1 or -1 (got {node.direction!r})")
+                        problems.append(_("{code}: direction must be 1 or -1 (got {direction})", code=code,
+                                                   direction=node.direction))
                     node.unit = raw.pop("unit", None)
                     node.target = raw.pop("target", None)
                     node.goalposts = raw.pop("goalposts", None)
@@ -193,19 +195,20 @@ class IndexSpec:
                     node.aggregation_params = raw.pop("aggregation_params", {}) or {}
                     node.ahp = raw.pop("ahp", None)
                 if raw:
-                    problems.append(f"{code}: unknown keys {sorted(raw)}")
+                    problems.append(_("{code}: unknown keys {keys}", code=code, keys=", ".join(sorted(map(str, raw)))))
                 nodes[code] = node
         if not nodes:
-            problems.append("spec has no indicators")
+            problems.append(_("spec has no indicators"))
         roots = [c for c, n in nodes.items() if n.parent is None]
         if len(roots) != 1:
-            problems.append(f"the tree needs exactly one root (node without parent), found {roots}")
+            problems.append(_("the tree needs exactly one root (a node without parent), found: {roots}",
+                               roots=", ".join(roots) or "—"))
         for c, n in nodes.items():
             if n.parent is not None:
                 if n.parent not in nodes:
-                    problems.append(f"{c}: parent {n.parent!r} is not a node")
+                    problems.append(_("{code}: parent «{parent}» is not a node", code=c, parent=n.parent))
                 elif nodes[n.parent].kind != "aggregate":
-                    problems.append(f"{c}: parent {n.parent!r} is an indicator")
+                    problems.append(_("{code}: parent «{parent}» is an indicator", code=c, parent=n.parent))
         for c, n in nodes.items():
             if n.kind == "aggregate" and n.ahp is not None:
                 problems += [f"{c}: ahp: {p}" for p in ahp_problems(n.ahp, [k for k, m in nodes.items()
@@ -213,22 +216,22 @@ class IndexSpec:
         has_child = {n.parent for n in nodes.values()}
         for c, n in nodes.items():
             if n.kind == "aggregate" and c not in has_child:
-                problems.append(f"aggregate {c} has no children")
+                problems.append(_("aggregate {code} has no children", code=c))
         # cycles
         for c in nodes:
             seen, p = {c}, nodes[c].parent
             while p is not None and p in nodes:
                 if p in seen:
-                    problems.append(f"cycle in the tree through {c}")
+                    problems.append(_("cycle in the tree through {code}", code=c))
                     break
                 seen.add(p)
                 p = nodes[p].parent
         pipeline = d.get("pipeline") or []
         for i, st in enumerate(pipeline):
             if not isinstance(st, dict) or st.get("step") not in STEP_NAMES:
-                problems.append(f"pipeline[{i}]: step must be one of {STEP_NAMES}")
+                problems.append(_("pipeline[{i}]: step must be one of {steps}", i=i, steps=", ".join(STEP_NAMES)))
         if problems:
-            raise SpecError("invalid index spec:\n  - " + "\n  - ".join(problems))
+            raise SpecError.listing(_("invalid index spec"), problems)
         return cls(
             name=str(d.get("name", "index")),
             version=d.get("version", 1),
@@ -247,7 +250,7 @@ class IndexSpec:
         try:
             d = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise SpecError(f"spec is not valid YAML: {exc}") from exc
+            raise SpecError(_("spec is not valid YAML: {error}", error=exc)) from exc
         return cls.from_dict(d)
 
 
@@ -256,15 +259,15 @@ def _goalposts_problem(gp) -> str | None:
     if gp is None:
         return None
     if not isinstance(gp, (list, tuple)) or len(gp) != 2:
-        return "goalposts must be [lower, upper]"
+        return _("goalposts must be [lower, upper]")
     lo, hi = gp
     if lo == "max" or hi == "min":
-        return "goalposts: the lower end may be a number or min, the upper a number or max"
+        return _("goalposts: the lower end may be a number or min, the upper a number or max")
     for v in gp:
         if not (v in ("min", "max") or isinstance(v, (int, float)) and not isinstance(v, bool)):
-            return f"goalposts: {v!r} is neither a number nor min/max"
+            return _("goalposts: {value} is neither a number nor min/max", value=repr(v))
     if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and hi <= lo:
-        return "goalposts must be [lower, upper] with upper > lower"
+        return _("goalposts must be [lower, upper] with upper > lower")
     return None
 
 
@@ -280,18 +283,19 @@ def ahp_problems(ahp, children: list[str]) -> list[str]:
     """What is wrong with an aggregate's `ahp:` section (order = exactly its children; a full upper triangle of
     positive numbers)."""
     if not isinstance(ahp, dict) or set(ahp) - {"order", "upper"} or "upper" not in ahp:
-        return ["needs {order: [children], upper: [[...], ...]}"]
+        return [_("needs the keys order (the children) and upper (rows of pairwise comparisons)")]
     order = list(ahp.get("order") or children)
     out = []
     if sorted(order) != sorted(children):
-        out.append(f"order {order} must list exactly the children {children}")
+        out.append(_("order {order} must list exactly the children {children}", order=", ".join(map(str, order)),
+                     children=", ".join(children)))
     upper = ahp["upper"]
     n = len(order)
     if not isinstance(upper, list) or len(upper) != n - 1:
-        return out + [f"upper needs {n - 1} rows for {n} children"]
+        return out + [_("upper needs {rows} rows for {n} children", rows=n - 1, n=n)]
     for i, row in enumerate(upper):
         if not isinstance(row, list) or len(row) != n - 1 - i:
-            out.append(f"upper row {i + 1} needs {n - 1 - i} entries")
+            out.append(_("upper row {row} needs {entries} entries", row=i + 1, entries=n - 1 - i))
             continue
         for v in row:
             try:
@@ -299,7 +303,7 @@ def ahp_problems(ahp, children: list[str]) -> list[str]:
             except (TypeError, ValueError, ZeroDivisionError):
                 ok = False
             if not ok:
-                out.append(f"upper row {i + 1}: {v!r} is not a positive number")
+                out.append(_("upper row {row}: {value} is not a positive number", row=i + 1, value=repr(v)))
     return out
 
 
@@ -308,10 +312,11 @@ def read_yaml_source(src: str | Path, what: str = "file") -> str:
     taken as YAML text. Long or multi-line strings never reach the file system ("file name too long")."""
     if isinstance(src, Path):
         if not src.exists():
-            raise SpecError(f"{what} file not found: {src}")
+            raise SpecError(_("file not found: {path}", path=src))
         return src.read_text(encoding="utf-8")
     if not isinstance(src, str):
-        raise SpecError(f"{what}: expected a mapping, YAML text or a path, got {type(src).__name__}")
+        raise SpecError(_("{what}: expected a mapping, YAML text or a path, got {kind}", what=what,
+                          kind=type(src).__name__))
     looks_like_path = "\n" not in src and len(src) < 4096 and not src.lstrip().startswith(("{", "["))
     if looks_like_path:
         try:
@@ -321,7 +326,7 @@ def read_yaml_source(src: str | Path, what: str = "file") -> str:
         except (OSError, ValueError):  # too long a name, NUL bytes...
             pass
         if src.strip().lower().endswith((".yaml", ".yml", ".json")):
-            raise SpecError(f"{what} file not found: {src}")
+            raise SpecError(_("file not found: {path}", path=src))
     return src
 
 
@@ -329,5 +334,5 @@ def load_spec(path: str | Path) -> IndexSpec:
     """Read and validate a YAML spec file."""
     path = Path(path)
     if not path.exists():
-        raise SpecError(f"spec file not found: {path}")
+        raise SpecError(_("spec file not found: {path}", path=path))
     return IndexSpec.from_yaml(path)

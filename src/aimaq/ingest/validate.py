@@ -308,7 +308,8 @@ def _resolve_territories(obs: pl.DataFrame, names: NameIndex) -> pl.DataFrame:
 
 
 def _suggest_indicators(codes: list[str], ctx: Context) -> pl.DataFrame:
-    from rapidfuzz import process
+    if codes:  # (rapidfuzz only when there is something to suggest for)
+        from rapidfuzz import process
 
     known = ctx.indicator_codes()
     hints = []

@@ -11,6 +11,7 @@ import yaml
 
 from aimaq.composite import IndexSpec
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,19 @@ class ClassificationSpec:
 
 
 def parse_classification(raw: dict, text: str = "") -> ClassificationSpec:
-    problems = [f"missing key {k!r}" for k in ("name", "version", "thresholds", "index") if k not in raw]
+    if not isinstance(raw, dict):
+        raise SpecError(_("monotown spec: not a mapping (key: value)"))
+    problems = [_("missing key «{key}»", key=k) for k in ("name", "version", "thresholds", "index") if k not in raw]
     if problems:
-        raise SpecError("monotown spec: " + "; ".join(problems))
+        raise SpecError.listing(_("invalid monotown spec"), problems)
     th = raw["thresholds"]
     try:
         high, medium = float(th["high"]), float(th["medium"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise SpecError(f"monotown spec: thresholds need numeric high and medium ({exc})") from exc
+        raise SpecError(_("monotown spec: thresholds need numeric high and medium ({error})", error=exc)) from exc
     if not 0 <= medium < high <= 100:
-        raise SpecError(f"monotown spec: thresholds must satisfy 0 ≤ medium < high ≤ 100, got {medium}, {high}")
+        raise SpecError(_("monotown spec: thresholds must satisfy 0 ≤ medium < high ≤ 100, got {medium}, {high}",
+                          medium=medium, high=high))
     index = IndexSpec.from_dict(raw["index"])
     root = index.root
     directions = tuple(a["code"] for a in raw["index"]["aggregates"] if a.get("parent") == root)
@@ -54,10 +58,10 @@ def load_classification(path: str | Path | None = None) -> ClassificationSpec:
     else:
         p = Path(path)
         if not p.exists():
-            raise SpecError(f"monotown spec {p} does not exist")
+            raise SpecError(_("monotown spec {path} does not exist", path=p))
         text = p.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"monotown spec is not valid YAML: {exc}") from exc
+        raise SpecError(_("monotown spec is not valid YAML: {error}", error=exc)) from exc
     return parse_classification(raw, text)

@@ -11,6 +11,7 @@ import yaml
 
 from aimaq.errors import SpecError
 from aimaq.errors import UnknownNameError
+from aimaq.i18n import _
 
 
 @dataclass(frozen=True)
@@ -46,42 +47,43 @@ def parse_spec(text: str) -> KpiSpec:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"programme spec is not valid YAML: {exc}") from exc
+        raise SpecError(_("programme spec is not valid YAML: {error}", error=exc)) from exc
     problems = []
     if not isinstance(raw, dict):
-        raise SpecError("programme spec must be a mapping")
+        raise SpecError(_("programme spec must be a mapping (key: value)"))
     for key in ("name", "version", "programmes"):
         if key not in raw:
-            problems.append(f"missing key {key!r}")
+            problems.append(_("missing key «{key}»", key=key))
     default_roles = raw.get("roles") or {"plan": "plan", "fact": "fact", "target": "target"}
     programmes, codes = [], set()
     for i, p in enumerate(raw.get("programmes") or []):
         where = f"programmes[{i}]"
         for key in ("code", "name_ru", "match", "indicators"):
             if key not in p:
-                problems.append(f"{where}: missing key {key!r}")
+                problems.append(_("{where}: missing key «{key}»", where=where, key=key))
         if p.get("code") in codes:
-            problems.append(f"{where}: duplicate code {p.get('code')!r}")
+            problems.append(_("{where}: duplicate code «{code}»", where=where, code=p.get("code")))
         codes.add(p.get("code"))
         roles = {str(k): str(v) for k, v in (p.get("roles") or default_roles).items()}
         extra = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (p.get("extra_roles") or {}).items()}
         for role in list(roles.values()) + [r for v in extra.values() for r in v.values()]:
             if role not in _ROLES:
-                problems.append(f"{where}: role {role!r} is not one of {sorted(_ROLES)}")
+                problems.append(_("{where}: role «{role}» is not one of {roles}", where=where, role=role,
+                                   roles=", ".join(sorted(_ROLES))))
         indicators = {}
         for ind in p.get("indicators") or []:
             pol = ind.get("polarity")
             if pol is not None and pol not in (-1, 1):
-                problems.append(f"{where}: polarity of {ind.get('code')!r} must be 1 or -1")
+                problems.append(_("{where}: polarity of «{code}» must be 1 or -1", where=where, code=ind.get("code")))
             indicators[ind["code"]] = pol
         match = p.get("match") or []
         if not match or not all(isinstance(m, dict) and m for m in match):
-            problems.append(f"{where}: match must be a non-empty list of key: value mappings")
+            problems.append(_("{where}: match must be a non-empty list of key: value mappings", where=where))
         programmes.append(Programme(str(p.get("code")), str(p.get("name_ru")), str(p.get("name_en", "")),
                                     tuple({str(k): str(v) for k, v in m.items()} for m in match if isinstance(m, dict)),
                                     indicators, roles, extra))
     if problems:
-        raise SpecError("programme spec: " + "; ".join(problems))
+        raise SpecError.listing(_("invalid programme spec"), problems)
     return KpiSpec(str(raw["name"]), str(raw["version"]), hashlib.sha256(text.encode()).hexdigest(),
                    tuple(raw.get("drop_keys") or ()), tuple(programmes))
 
@@ -93,6 +95,6 @@ def load_kpi_spec(path: str | Path | None = None) -> KpiSpec:
     else:
         p = Path(path)
         if not p.exists():
-            raise SpecError(f"programme spec {p} does not exist")
+            raise SpecError(_("programme spec {path} does not exist", path=p))
         text = p.read_text(encoding="utf-8")
     return parse_spec(text)

@@ -20,6 +20,7 @@ import yaml
 
 from aimaq.composite.spec import IndexSpec
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 ROOT = "qol"
 RESPONDENT_WEIGHT = "weight"  # the column of survey weights in the respondent frame of the bootstrap
@@ -90,7 +91,8 @@ class RatingSpec:
         for f in self.factors:
             if code in f.statistical or code in f.survey:
                 return f.code
-        raise SpecError(f"{code} is not an indicator of the spec {self.name} {self.version}")
+        raise SpecError(_("{code} is not an indicator of the spec {name} {version}", code=code, name=self.name,
+                          version=self.version))
 
     @property
     def sha256(self) -> str:
@@ -144,44 +146,44 @@ class RatingSpec:
     def from_dict(cls, d: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> RatingSpec:
         problems: list[str] = []
         if not isinstance(d, dict):
-            raise SpecError("rating spec must be a mapping")
+            raise SpecError(_("rating spec must be a mapping (key: value)"))
         raw = copy.deepcopy(d)
         try:
             year = int(d["year"])
         except (KeyError, TypeError, ValueError):
-            problems.append("year: required integer")
+            problems.append(_("year: a whole number is required"))
             year = 0
         factors, seen = [], {}
         for i, f in enumerate(d.get("factors") or []):
             if not isinstance(f, dict) or not f.get("code"):
-                problems.append(f"factors[{i}]: needs a code")
+                problems.append(_("factors[{i}]: needs a code", i=i))
                 continue
             stat = tuple(str(c) for c in f.get("statistical") or [])
             srv = tuple(str(c) for c in f.get("survey") or [])
             if not stat and not srv:
-                problems.append(f"factor {f['code']}: has no indicators")
+                problems.append(_("factor {code}: has no indicators", code=f["code"]))
             for c in stat + srv:
                 if c in seen:
-                    problems.append(f"{c}: in factors {seen[c]} and {f['code']}")
+                    problems.append(_("{code}: in factors {first} and {second}", code=c, first=seen[c], second=f["code"]))
                 seen[c] = f["code"]
                 if c not in catalogue:
-                    problems.append(f"{c} (factor {f['code']}): not in the catalogue")
+                    problems.append(_("{code} (factor {factor}): not in the catalogue", code=c, factor=f["code"]))
             for c in stat:
                 if c in catalogue and catalogue[c]["kind"] != "statistical":
-                    problems.append(f"{c}: listed as statistical but is a survey item")
+                    problems.append(_("{code}: listed as statistical but is a survey item", code=c))
             for c in srv:
                 if c in catalogue and catalogue[c]["kind"] != "survey":
-                    problems.append(f"{c}: listed as survey but is a statistical indicator")
+                    problems.append(_("{code}: listed as survey but is a statistical indicator", code=c))
             w = f.get("weight", 1)
             if not isinstance(w, (int, float)) or w < 0:
-                problems.append(f"factor {f['code']}: weight must be a number >= 0")
+                problems.append(_("factor {code}: weight must be a number >= 0", code=f["code"]))
             factors.append(Factor(str(f["code"]), str(f.get("name_ru") or f["code"]), float(w), stat, srv,
                                   f.get("name_kk"), f.get("name_en")))
         if not factors:
-            problems.append("factors: at least one factor is needed")
+            problems.append(_("factors: at least one factor is needed"))
         for c, e in catalogue.items():
             if c in seen and e["kind"] == "statistical" and not e.get("goalposts"):
-                problems.append(f"{c}: goalposts missing in the catalogue")
+                problems.append(_("{code}: goalposts missing in the catalogue", code=c))
         blocks = {"statistical": 1.0, "survey": 1.0, **(d.get("blocks") or {})}
         rm = d.get("riskmap") or {}
         quadrants = []
@@ -189,24 +191,25 @@ class RatingSpec:
         for q in rm.get("quadrants") or []:
             lo = q.get("lower")
             if lo is not None and last is not None and lo >= last:
-                problems.append("riskmap.quadrants: lower bounds must decrease")
+                problems.append(_("riskmap.quadrants: lower bounds must decrease"))
             quadrants.append(Quadrant(int(q["quadrant"]), None if lo is None else float(lo), str(q.get("name_ru", ""))))
             last = lo if lo is not None else last
         if quadrants and quadrants[-1].lower is not None:
-            problems.append("riskmap.quadrants: the last quadrant must have lower: null")
+            problems.append(_("riskmap.quadrants: the last quadrant must have lower: null"))
         items = rm.get("items", "all")
         if items == "all":
             items = [c for c, e in catalogue.items() if e["kind"] == "survey"]
         bad = [c for c in items if c not in catalogue or catalogue[c]["kind"] != "survey"]
         if bad:
-            problems.append(f"riskmap.items: not survey items of the catalogue: {bad}")
+            problems.append(_("riskmap.items: not survey items of the catalogue: {codes}", codes=", ".join(map(str, bad))))
         for inp in (d.get("uncertainty") or {}).get("inputs") or []:
             if isinstance(inp, dict) and inp.get("type") == "bootstrap" and \
                     inp.get("weight", RESPONDENT_WEIGHT) != RESPONDENT_WEIGHT:
-                problems.append(f"uncertainty input {inp.get('name')!r}: the survey bootstrap is weighted by the "
-                                f"respondents' survey weights, weight: {RESPONDENT_WEIGHT} (got {inp['weight']!r})")
+                problems.append(_("uncertainty input «{name}»: the survey bootstrap is weighted by the respondents' "
+                                  "survey weights, weight: {wanted} (got {got})", name=inp.get("name"),
+                                  wanted=RESPONDENT_WEIGHT, got=inp["weight"]))
         if problems:
-            raise SpecError("invalid rating spec:\n  - " + "\n  - ".join(problems))
+            raise SpecError.listing(_("invalid rating spec"), problems)
         spec = cls(name=str(d.get("name", "qol")), version=str(d.get("version", year)), year=year, factors=factors,
                    catalogue=catalogue, scale=float(d.get("scale", 10)), threshold=float(d.get("threshold", 5)),
                    block_weights={k: float(v) for k, v in blocks.items()},
@@ -220,7 +223,7 @@ def read_catalogue(path: str | Path) -> dict[str, dict[str, Any]]:
     """code -> entry with kind statistical | survey; survey items get goalposts [0, 10] and unit «балл»."""
     path = Path(path)
     if not path.exists():
-        raise SpecError(f"rating catalogue not found: {path}")
+        raise SpecError(_("rating catalogue not found: {path}", path=path))
     d = _load_yaml(path.read_text(encoding="utf-8")) or {}
     out: dict[str, dict[str, Any]] = {}
     problems = []
@@ -228,7 +231,7 @@ def read_catalogue(path: str | Path) -> dict[str, dict[str, Any]]:
         for e in d.get(kind) or []:
             c = str(e.get("code", ""))
             if not c or c in out:
-                problems.append(f"{kind}: missing or duplicate code {c!r}")
+                problems.append(_("{kind}: missing or duplicate code «{code}»", kind=kind, code=c))
                 continue
             e = dict(e, kind=kind)
             if kind == "survey":
@@ -237,12 +240,12 @@ def read_catalogue(path: str | Path) -> dict[str, dict[str, Any]]:
                 e.setdefault("direction", 1)
             gp = e.get("goalposts")
             if not gp or len(gp) != 2 or gp[1] <= gp[0]:
-                problems.append(f"{c}: goalposts must be [worst-or-lower, upper] with upper > lower")
+                problems.append(_("{code}: goalposts must be [lower, upper] with upper > lower", code=c))
             if e.get("direction", 1) not in (1, -1):
-                problems.append(f"{c}: direction must be 1 or -1")
+                problems.append(_("{code}: direction must be 1 or -1", code=c))
             out[c] = e
     if problems:
-        raise SpecError("invalid rating catalogue:\n  - " + "\n  - ".join(problems))
+        raise SpecError.listing(_("invalid rating catalogue"), problems)
     return out
 
 
@@ -252,15 +255,15 @@ def load_rating_spec(year_or_path: int | str | Path) -> RatingSpec:
         path = specs_dir() / f"qol_{int(year_or_path)}.yaml"
         if not path.exists():
             have = ", ".join(str(y) for y in available_years())
-            raise SpecError(f"no rating spec for {year_or_path} (specs for: {have})")
+            raise SpecError(_("no rating spec for {year} (specs for: {years})", year=year_or_path, years=have))
     else:
         path = Path(year_or_path)
         if not path.exists():
-            raise SpecError(f"rating spec not found: {path}")
+            raise SpecError(_("rating spec not found: {path}", path=path))
     try:
         d = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+        raise SpecError(_("{path}: not valid YAML: {error}", path=path, error=exc)) from exc
     catalogue = read_catalogue(path.parent / (d or {}).get("catalogue", "catalogue.yaml"))
     return RatingSpec.from_dict(d, catalogue)
 

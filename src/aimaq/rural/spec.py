@@ -10,6 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimaq.errors import SpecError
+from aimaq.i18n import _
+from aimaq.i18n.validation import validation_problems
 from aimaq.store.provenance import spec_sha256
 
 
@@ -33,7 +35,7 @@ class Indicator(_Strict):
     @model_validator(mode="after")
     def _order(self) -> "Indicator":
         if self.low > self.high:
-            raise ValueError(f"indicator {self.code}: low > high")
+            raise ValueError(_("indicator {code}: low is above high", code=self.code))
         return self
 
 
@@ -79,12 +81,12 @@ class Criteria(_Strict):
     def _consistent(self) -> "Criteria":
         for ind in self.indicators:
             if ind.block not in self.blocks:
-                raise ValueError(f"indicator {ind.code}: unknown block {ind.block}")
+                raise ValueError(_("indicator {code}: unknown block {block}", code=ind.code, block=ind.block))
         codes = [i.code for i in self.indicators]
         if len(set(codes)) != len(codes):
-            raise ValueError("duplicate indicator codes")
+            raise ValueError(_("duplicate indicator codes"))
         if self.potential.medium > self.potential.high:
-            raise ValueError("potential: medium threshold above high")
+            raise ValueError(_("potential: the medium threshold is above the high one"))
         return self
 
     @property
@@ -97,13 +99,15 @@ def load_criteria(edition: str | Path = "2025") -> Criteria:
     if not path.suffix:
         path = Path(str(resources.files("aimaq.specs") / "rural" / f"criteria_{edition}.yaml"))
     if not path.exists():
-        raise SpecError(f"no village criteria edition {edition!r}")
+        raise SpecError(_("no village criteria edition «{edition}»", edition=edition))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SpecError(f"cannot read {path}: {exc}") from exc
+        raise SpecError(_("cannot read {path}: {error}", path=path, error=exc)) from exc
+    if not isinstance(data, dict):
+        raise SpecError(_("criteria {path} are not a mapping (key: value)", path=path))
     digest = spec_sha256(data)
     try:
         return Criteria(**data, sha256=digest)
     except ValidationError as exc:
-        raise SpecError(f"criteria {path} do not validate: {exc}") from exc
+        raise SpecError.listing(_("criteria {path} do not validate", path=path), validation_problems(exc)) from exc

@@ -186,9 +186,12 @@ class Solution:
 
 
 def solve(cover: csr_matrix, cost: np.ndarray, weight: np.ndarray, budget: float, *, incumbent=None,
-          time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, new_highs=None, trace: list | None = None) -> Solution:
+          time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, new_highs=None, watch=None,
+          trace: list | None = None) -> Solution:
     """The exact plan (see the module docstring). `incumbent`: project indices of a known feasible plan (e.g. the
-    greedy one), used if better than the Lagrangian one topped up (`fill`)."""
+    greedy one), used if better than the Lagrangian one topped up (`fill`). `watch(h, offset, best, bound)`: called
+    on the core problem's fresh Highs before it runs (offset: the value of the options fixed outside the core;
+    best, bound: the plan so far and its bound); it returns the function that detaches it after the run."""
     import time
 
     t0 = time.perf_counter()
@@ -221,7 +224,8 @@ def solve(cover: csr_matrix, cost: np.ndarray, weight: np.ndarray, budget: float
         trace.append(("after branching", bound, lb, int(keep.sum()), int(empty_ok.sum()), len(core),
                       time.perf_counter() - t0))
     left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-    sol = _core_mip(opt, core, fixed_opts, budget, empty_ok, best_choice, left, mip_rel_gap * lb, new_highs)
+    sol = _core_mip(opt, core, fixed_opts, budget, empty_ok, best_choice, left, mip_rel_gap * lb, new_highs,
+                    None if watch is None else (lambda h, offset: watch(h, offset, lb, bound)))
     n_core_groups = len(np.unique(opt.group[core]))
     if sol is None or sol[0] < lb - tol:        # no plan from HiGHS, or a worse one: keep the incumbent
         status = sol[2] if sol is not None else "no solution"
@@ -321,7 +325,7 @@ def _branch_and_fix(opt: Options, budget: float, lam: float, pick: np.ndarray, b
 
 
 def _core_mip(opt: Options, core: np.ndarray, fixed_opts: np.ndarray, budget: float, empty_ok: np.ndarray,
-              start_choice: np.ndarray, time_limit_s: float, abs_gap: float, new_highs):
+              start_choice: np.ndarray, time_limit_s: float, abs_gap: float, new_highs, watch=None):
     """Solve the choice among the `core` options (their groups: at most one, exactly one where not `empty_ok`)
     with the `fixed_opts` taken, under the budget. Returns (value, chosen options incl. fixed, status, bound on
     the total value, columns) or None when HiGHS has no solution."""
@@ -380,7 +384,12 @@ def _core_mip(opt: Options, core: np.ndarray, fixed_opts: np.ndarray, budget: fl
     warm.col_value = list(start)
     warm.value_valid = True
     h.setSolution(warm)
-    h.run()
+    detach = watch(h, fixed_value) if watch is not None else None
+    try:
+        h.run()
+    finally:
+        if detach is not None:
+            detach()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
     if sol.size != n_col:

@@ -244,9 +244,12 @@ def solve_ilp(problem: Problem, budget_mln: float, objective: str = "popweighted
     warm.col_value = list(np.concatenate([x0, closed0[multi], z0]))
     warm.value_valid = True
     h.setSolution(warm)
-    if progress.is_active():
-        _show_solver_progress(h, objective)
-    h.run()
+    detach = _show_solver_progress(h, objective) if progress.is_active() else None
+    try:
+        h.run()
+    finally:
+        if detach is not None:
+            detach()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
     if sol.size != n_col:
@@ -268,7 +271,7 @@ def _solve_knapsack(problem: Problem, budget_mln: float, time_limit_s: float, mi
     start = incumbent or solve_greedy(problem, budget_mln, "popweighted")
     sol = mckp.solve(problem.cover.tocsr(), cost, problem.gaps["weight"].to_numpy(), budget_mln,
                      incumbent=start.selected, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                     new_highs=_new_highs_reporting)
+                     new_highs=_new_highs, watch=_watch_knapsack if progress.is_active() else None)
     value = objective_value(problem, sol.chosen, "popweighted")
     bound = max(sol.bound, value)
     gap = (bound - value) / abs(value) if value else (0.0 if bound <= 0 else np.inf)
@@ -276,42 +279,55 @@ def _solve_knapsack(problem: Problem, budget_mln: float, time_limit_s: float, mi
     return Plan("ilp", "popweighted", sol.chosen, value, float(cost[sol.chosen].sum()), status, float(gap), float(bound))
 
 
-def _new_highs_reporting(highspy):
-    """A Highs for the knapsack's core problem that shows the solver's gap as it goes (its objective is the core's
-    share of the plan's value, so only the gap is shown)."""
-    # no solver callbacks here: the knapsack solves several core problems in one process, and a HiGHS callback
-    # subscribed on one instance was seen to change later solves in the same process (tests/cli/test_progress.py)
-    progress.status(_("solver: gap {gap}%", gap="…"))
-    return _new_highs(highspy)
+def _watch_knapsack(h, offset: float, best: float, bound: float):
+    """Show the knapsack's best plan and gap as HiGHS improves its core problem: the plan's value is the options
+    fixed outside the core (`offset`) plus the core's, its bound the lower of the branching bound and HiGHS's."""
+    _show_plan(best, (bound - best) / abs(best) if best else np.inf, _("pp"))
+    return _show_solver_progress(h, "popweighted", offset=offset, bound=bound)
 
 
-def _show_solver_progress(h, objective: str | None) -> None:
-    """Subscribe to HiGHS's MIP callbacks and show its best plan value and gap (at most five times a second);
-    objective None: the gap only."""
+def _show_plan(best: float, gap: float, unit: str) -> None:
+    shown_gap = format_number(100 * gap, 2) if np.isfinite(gap) else "—"
+    progress.status(_("best plan {value} {unit}, gap {gap}%", value=format_number(best, 3), unit=unit,
+                      gap=shown_gap))
+
+
+def _show_solver_progress(h, objective: str, offset: float = 0.0, bound: float = np.inf):
+    """Show HiGHS's best plan and gap on each improving solution (at most five times a second); returns the
+    function that detaches the display, to call when `h.run()` returns.
+
+    Why so careful (issue 9): an exception raised inside a highspy callback ends the solve as «Solve error» with a
+    worse plan (measured); interrupt callbacks run at every node, slowing a time-limited solve into a different
+    plan, and an interrupt flag set on an instance outlives its run (HiGHS issue #1761). So: a fresh Highs per solve,
+    the improving-solution event only, a callback that never raises, and every subscription removed after the run
+    (`disableCallbacks` also drops the C++ side's reference to the Python callback)."""
     import time
 
     last = [0.0]
     unit = _("pp") if objective == "popweighted" else _("settlements")
 
     def report(event) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.2:
+        try:
+            now = time.monotonic()
+            if now - last[0] < 0.2:
+                return
+            data = event.data_out
+            best = offset + data.mip_primal_bound
+            if not np.isfinite(best):
+                return
+            last[0] = now
+            plan_bound = min(bound, offset + data.mip_dual_bound)
+            _show_plan(best, (plan_bound - best) / abs(best) if best else np.inf, unit)
+        except Exception:  # a display must never stop the solver
             return
-        data = event.data_out
-        best, gap = data.mip_primal_bound, data.mip_gap
-        if not np.isfinite(best):
-            return
-        last[0] = now
-        shown_gap = format_number(100 * gap, 2) if np.isfinite(gap) else "—"
-        if objective is None:
-            progress.status(_("solver: gap {gap}%", gap=shown_gap))
-            return
-        progress.status(_("best plan {value} {unit}, gap {gap}%", value=format_number(best, 3), unit=unit,
-                          gap=shown_gap))
 
-    # improving solutions only: a subscriber to HiGHS's interrupt callback left later solves in the same process
-    # stopping early (a suboptimal plan in the next solve was seen in the test suite)
     h.cbMipImprovingSolution.subscribe(report)
+
+    def detach() -> None:
+        h.cbMipImprovingSolution.unsubscribe(report)
+        h.disableCallbacks()
+
+    return detach
 
 
 def solve_greedy(problem: Problem, budget_mln: float, objective: str = "popweighted") -> Plan:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 from aimaq.ingest.readers import Sheet
 from aimaq.ingest.validate import Problem, column_letter, parse_number
 
@@ -52,7 +53,8 @@ def validate_edges(
             try:
                 code = text if (text.isdigit() and len(text) == 9) else resolve(text)
                 resolved[text] = code if code in settlements else AimaqError(
-                    f"{code} is not a current settlement" if code != text else "unknown settlement code")
+                    _("{code} is not a current settlement", code=code) if code != text
+                    else _("unknown settlement code"))
             except AimaqError as exc:
                 resolved[text] = exc
         out = resolved[text]
@@ -65,7 +67,8 @@ def validate_edges(
         missing = [c for c in ROAD_COLUMNS if c not in header]
         if missing:
             problems.append(Problem(file, sheet.name, 1, None, None,
-                                    f"missing columns {missing}; expected {', '.join(ROAD_COLUMNS)}"))
+                                    _("missing columns {columns}; expected {expected}", columns=", ".join(missing),
+                                      expected=", ".join(ROAD_COLUMNS))))
             continue
         pos = {c: header.index(c) for c in ROAD_COLUMNS}
         for rownum, cells in sheet.rows:
@@ -82,7 +85,7 @@ def validate_edges(
             for c in ("from_kato", "to_kato"):
                 raw = cell(c)
                 if raw is None:
-                    bad(c, None, "required: a settlement's KATO code or name")
+                    bad(c, None, _("required: a settlement's KATO code or name"))
                     continue
                 text = str(raw).strip()
                 if text.endswith(".0") and text[:-2].isdigit():      # a code typed as a number in a spreadsheet
@@ -90,31 +93,33 @@ def validate_edges(
                 try:
                     ends[c] = (settlement(text), text)
                 except AimaqError as exc:
-                    bad(c, text, f"unknown settlement: {exc}")
+                    bad(c, text, _("unknown settlement: {reason}", reason=exc))
             raw_km = cell("km")
             km = None if raw_km is None else parse_number(raw_km)
             if km is None or not math.isfinite(km) or km <= 0:
-                bad("km", raw_km, "required: a positive number of km" if raw_km is None
-                    else "not a positive number of km")
+                bad("km", raw_km, _("required: a positive number of km") if raw_km is None
+                    else _("not a positive number of km"))
                 km = None
             if len(ends) < 2:
                 continue
             (a, a_text), (b, b_text) = ends["from_kato"], ends["to_kato"]
-            where = f"row {rownum}" + (f" [{sheet.name}]" if sheet.name else "")
+            where = _("row {row}", row=rownum) + (f" [{sheet.name}]" if sheet.name else "")
             if a == b:
-                bad("to_kato", b_text, f"an edge from a settlement to itself ({a})")
+                bad("to_kato", b_text, _("an edge from a settlement to itself ({code})", code=a))
                 continue
             key = (min(a, b), max(a, b))
             if key in seen:
-                bad("to_kato", b_text, f"duplicate edge {key[0]}–{key[1]} (first at {seen[key]})")
+                bad("to_kato", b_text, _("duplicate edge {start}–{end} (first at {where})", start=key[0], end=key[1],
+                                          where=seen[key]))
                 continue
             if key in existing:
-                bad("to_kato", b_text, f"edge {key[0]}–{key[1]} is already in the stored network ({existing[key]})")
+                bad("to_kato", b_text, _("edge {start}–{end} is already in the stored network ({where})", start=key[0],
+                                          end=key[1], where=existing[key]))
                 continue
             seen[key] = where
             if km is not None:
                 f_text, t_text = (a_text, b_text) if a < b else (b_text, a_text)
                 edges.append(Edge(key[0], key[1], km, sheet.name, rownum, f_text, t_text))
     if not edges and not problems:
-        problems.append(Problem(file, None, None, None, None, "no edges in the file"))
+        problems.append(Problem(file, None, None, None, None, _("no edges in the file")))
     return edges, problems

@@ -533,7 +533,8 @@ def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, editio
         header = [h.strip().lower() for h in sheet.header]
         missing = [c for c in FACILITY_LAYOUT[:4] if c not in header]
         if missing:
-            problems.append(Problem(str(path), sheet.name, 1, None, None, f"missing columns {missing}"))
+            problems.append(Problem(str(path), sheet.name, 1, None, None,
+                                    _("missing columns {columns}", columns=", ".join(missing))))
             continue
         pos = {c: header.index(c) for c in FACILITY_LAYOUT if c in header}
 
@@ -550,24 +551,24 @@ def import_facilities(con: duckdb.DuckDBPyConnection, path, year: int, *, editio
             if rec["kato"] is not None:
                 rec["kato"] = str(rec["kato"]).strip()
                 if rec["kato"] not in known:
-                    bad("kato", rec["kato"], "unknown settlement code")
+                    bad("kato", rec["kato"], _("unknown settlement code"))
             if rec["facility"] not in types:
-                bad("facility", rec["facility"], f"unknown facility type; known: {', '.join(sorted(types))}")
+                bad("facility", rec["facility"], _("unknown facility type; known: {types}", types=", ".join(sorted(types))))
             for c, lo, hi, required in (("lat", 40.0, 56.0, True), ("lon", 46.0, 88.0, True),
                                         ("capacity", 0, float("inf"), False), ("wear_pct", 0, 100, False),
                                         ("year_built", 1800, year, False)):
                 raw = cell(cells, c)
                 if raw is None:
                     if required:
-                        bad(c, None, "required")
+                        bad(c, None, _("required"))
                     rec[c] = None
                     continue
                 v = parse_number(raw)
                 if v is None or not (lo <= v <= hi):
-                    bad(c, raw, f"not a number in [{lo:g}, {hi:g}]")
+                    bad(c, raw, _("not a number in [{low}, {high}]", low=format_number(lo), high=format_number(hi)))
                 rec[c] = v
             if rec["condition"] is not None and rec["condition"] not in CONDITIONS:
-                bad("condition", rec["condition"], f"expected one of {', '.join(CONDITIONS)}")
+                bad("condition", rec["condition"], _("expected one of {values}", values=", ".join(CONDITIONS)))
             records.append(rec)
     if problems:
         raise ValidationFailed(problems)

@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimaq.errors import SpecError
+from aimaq.i18n import _
+from aimaq.i18n.validation import validation_problems
 from aimaq.store.provenance import spec_sha256
 
 SPEC_PACKAGE = "aimaq.specs"
@@ -32,11 +34,11 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _fields_for_kind(self) -> "Rule":
         if self.kind in ("present", "within_km") and not self.facility:
-            raise ValueError(f"rule {self.kind} needs `facility`")
+            raise ValueError(_("rule {kind} needs `facility`", kind=self.kind))
         if self.kind == "within_km" and self.km is None:
-            raise ValueError("rule within_km needs `km`")
+            raise ValueError(_("rule within_km needs `km`"))
         if self.kind == "service_level" and (self.indicator is None or self.threshold is None):
-            raise ValueError("rule service_level needs `indicator` and `threshold`")
+            raise ValueError(_("rule service_level needs `indicator` and `threshold`"))
         return self
 
 
@@ -91,18 +93,21 @@ class Catalogue(_Strict):
         codes = [i.code for i in self.items]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
-            raise ValueError(f"duplicate item codes {sorted(dup)}")
+            raise ValueError(_("duplicate item codes: {codes}", codes=", ".join(sorted(dup))))
         cats = {c.code for c in self.categories}
         dirs = {d.code for d in self.directions}
         for item in self.items:
             if set(item.categories) - cats:
-                raise ValueError(f"item {item.code}: unknown categories {set(item.categories) - cats}")
+                raise ValueError(_("item {code}: unknown categories {categories}", code=item.code,
+                                   categories=", ".join(sorted(set(item.categories) - cats))))
             if item.direction not in dirs:
-                raise ValueError(f"item {item.code}: unknown direction {item.direction}")
+                raise ValueError(_("item {code}: unknown direction {direction}", code=item.code,
+                                   direction=item.direction))
         for cat in self.categories:
             n = sum(cat.code in i.categories for i in self.items)
             if cat.expected_items is not None and n != cat.expected_items:
-                raise ValueError(f"category {cat.code}: {n} items, the spec says {cat.expected_items}")
+                raise ValueError(_("category {code}: {n} items, the spec says {expected}", code=cat.code, n=n,
+                                   expected=cat.expected_items))
         return self
 
     def items_for(self, category: str) -> list[Item]:
@@ -112,7 +117,8 @@ class Catalogue(_Strict):
         for i in self.items:
             if i.code == code:
                 return i
-        raise SpecError(f"item {code!r} is not in catalogue {self.name} {self.version}")
+        raise SpecError(_("item «{code}» is not in catalogue {name} {version}", code=code, name=self.name,
+                          version=self.version))
 
     @property
     def label(self) -> str:
@@ -128,13 +134,13 @@ def _read_raw(path: Path) -> dict:
         # libyaml's parser when available (same constructor as safe_load, several times faster)
         return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"cannot read catalogue {path}: {exc}") from exc
+        raise SpecError(_("cannot read catalogue {path}: {error}", path=path, error=exc)) from exc
 
 
 def _resolve(path: Path) -> dict:
     raw = _read_raw(path)
     if not isinstance(raw, dict):
-        raise SpecError(f"catalogue {path} is not a mapping")
+        raise SpecError(_("catalogue {path} is not a mapping (key: value)", path=path))
     base = raw.pop("base", None)
     if base is None:
         return raw
@@ -144,7 +150,8 @@ def _resolve(path: Path) -> dict:
     expected = raw.pop("category_expected_items", {}) or {}
     known = {i["code"] for i in merged["items"]}
     if removed - known or set(overrides) - known:
-        raise SpecError(f"catalogue {path}: removes/overrides unknown items {sorted((removed | set(overrides)) - known)}")
+        raise SpecError(_("catalogue {path}: removes or overrides unknown items {codes}", path=path,
+                          codes=", ".join(sorted((removed | set(overrides)) - known))))
     merged["items"] = [{**i, **overrides.get(i["code"], {})} for i in merged["items"] if i["code"] not in removed]
     for cat in merged["categories"]:
         if cat["code"] in expected:
@@ -160,13 +167,14 @@ def load_catalogue(edition: str | Path = "2023") -> Catalogue:
         path = _spec_dir() / f"catalogue_{edition}.yaml"
     if not path.exists():
         shipped = sorted(p.stem.removeprefix("catalogue_") for p in _spec_dir().glob("catalogue_*.yaml"))
-        raise SpecError(f"no catalogue edition {edition!r}; shipped editions: {', '.join(shipped)}")
+        raise SpecError(_("no catalogue edition «{edition}»; shipped editions: {editions}", edition=edition,
+                          editions=", ".join(shipped)))
     data = _resolve(path)
     digest = spec_sha256(data)
     try:
         return Catalogue(**data, sha256=digest)
     except ValidationError as exc:
-        raise SpecError(f"catalogue {path} does not validate: {exc}") from exc
+        raise SpecError.listing(_("catalogue {path} does not validate", path=path), validation_problems(exc)) from exc
 
 
 def shipped_editions() -> list[str]:

@@ -84,7 +84,7 @@ def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = F
         missing = [c for c in ("code", "name_ru", "unit") if c not in header]
         if missing:
             problems.append(Problem(str(path), sheet.name, 1, None, ", ".join(sheet.header),
-                                    f"missing column(s): {', '.join(missing)}"))
+                                    _("missing columns {columns}", columns=", ".join(missing))))
             continue
         at = {c: header.index(c) for c in INDICATOR_COLUMNS + SPEC_COLUMNS if c in header}
         for rownum, cells in sheet.rows:
@@ -95,28 +95,30 @@ def import_indicators(con: duckdb.DuckDBPyConnection, path, *, dry_run: bool = F
                                         row.get(column), reason))
 
             if not row.get("code") or not re.fullmatch(r"[a-z][a-z0-9_]*", row["code"]):
-                bad("code", "code must be lower-case ASCII letters, digits and _ (e.g. water_access_pct)")
+                bad("code", _("code must be lower-case ASCII letters, digits and _ (e.g. water_access_pct)"))
             if not row.get("name_ru"):
-                bad("name_ru", "a Russian name is required")
+                bad("name_ru", _("a Russian name is required"))
             if not row.get("unit"):
-                bad("unit", "a unit is required")
+                bad("unit", _("a unit is required"))
             if row.get("polarity") not in (None, "", "-1", "0", "1"):
-                bad("polarity", "polarity is -1, 0 or 1")
+                bad("polarity", _("polarity is -1, 0 or 1"))
             bounds = {c: parse_number(row[c]) for c in ("min_value", "max_value") if row.get(c)}
             for c in ("min_value", "max_value"):
                 if row.get(c) and bounds[c] is None:
-                    bad(c, "not a number (write 0, 100, 1234,5)")
+                    bad(c, _("not a number (write 0, 100, 1234,5)"))
             if None not in bounds.values() and len(bounds) == 2 and bounds["min_value"] > bounds["max_value"]:
-                bad("max_value", "max_value is below min_value")
+                bad("max_value", _("max_value is below min_value"))
             if row.get("granularity") and not set(row["granularity"].split("|")) <= set(GRANULARITIES):
-                bad("granularity", f"granularity is one or more of {', '.join(GRANULARITIES)}, joined with |")
+                bad("granularity", _("granularity is one or more of {values}, joined with |",
+                                       values=", ".join(GRANULARITIES)))
             if row.get("kind") and row["kind"] not in KINDS:
-                bad("kind", f"kind is one of {', '.join(KINDS)}")
+                bad("kind", _("kind is one of {values}", values=", ".join(KINDS)))
             code = row.get("code")
             if code in existing and row.get("unit") and existing[code] != row["unit"]:
-                bad("unit", f"indicator {code} exists in {existing[code]}: a unit never changes meaning silently")
+                bad("unit", _("indicator {code} exists in {unit}: a unit never changes meaning silently", code=code,
+                                 unit=existing[code]))
             if code in seen:
-                bad("code", f"code repeated (first in row {seen[code]})")
+                bad("code", _("code repeated (first in row {row})", row=seen[code]))
             seen.setdefault(code, rownum)
             rows.append(row)
     if problems:

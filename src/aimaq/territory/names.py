@@ -29,35 +29,43 @@ _MARKER_TO_KINDS = {
     "village": {"village", "rural_district_centre"},
 }
 _MARKER_WORDS = sorted(((w, k) for k, ws in _MARKERS.items() for w in ws), key=lambda p: -len(p[0]))
+# the same, by first word (longest first within each): a word is compared only with the markers it can start
+_MARKERS_BY_FIRST: dict[str, list[tuple[list[str], str]]] = {}
+for _marker, _kind in _MARKER_WORDS:
+    _parts = _marker.replace("-", " ").split()
+    _MARKERS_BY_FIRST.setdefault(_parts[0], []).append((_parts, _kind))
 
 _CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі",
                 ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
                  "u", "f", "h", "ts", "ch", "sh", "sh", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u", "u",
                  "h", "i"]))
+_CYR_TABLE = str.maketrans(_CYR)
+_NOT_LATIN = re.compile(r"[^a-z0-9]")
+_REPEATED = re.compile(r"(.)\1+")
+_LATIN_I = re.compile(r"(?<=[а-яәғқңөұүһі])i|i(?=[а-яәғқңөұүһі])")
+_FOOTNOTE = re.compile(r"\s+\d+\s*$")
+_PUNCTUATION = re.compile(r"[«»\"'()\[\],.;:]")
 
 
 def normalise(name: str) -> tuple[str, set[str]]:
     """(key, markers): lower case, ё→е, no punctuation or footnote digits, marker words removed."""
     text = unicodedata.normalize("NFC", str(name)).strip().lower().replace("ё", "е")
     # a Latin «i» typed inside a Cyrillic word («Солтүстiк») is the Kazakh «і»
-    text = re.sub(r"(?<=[а-яәғқңөұүһі])i|i(?=[а-яәғқңөұүһі])", "і", text)
-    text = re.sub(r"\s+\d+\s*$", "", text)  # footnote digit: «Туркестанская 1»
-    text = re.sub(r"[«»\"'()\[\],.;:]", " ", text)
+    text = _LATIN_I.sub("і", text)
+    text = _FOOTNOTE.sub("", text)  # footnote digit: «Туркестанская 1»
+    text = _PUNCTUATION.sub(" ", text)
     text = text.replace("-", " ").replace("–", " ")
     markers: set[str] = set()
     words = text.split()
     kept = []
     i = 0
     while i < len(words):
-        matched = False
-        for marker, kind in _MARKER_WORDS:
-            parts = marker.replace("-", " ").split()
+        for parts, kind in _MARKERS_BY_FIRST.get(words[i], ()):
             if words[i:i + len(parts)] == parts and len(words) > len(parts):
                 markers.add(kind)
                 i += len(parts)
-                matched = True
                 break
-        if not matched:
+        else:
             kept.append(words[i])
             i += 1
     return " ".join(kept), markers
@@ -72,12 +80,11 @@ def _normalised(name: str) -> tuple[str, frozenset]:
 
 def skeleton(key: str) -> str:
     """A spelling-tolerant key for transliterations: Aqmola = Akmola = Акмола, Qyzylorda = Kyzylorda."""
-    latin = "".join(_CYR.get(ch, ch) for ch in key)
-    latin = re.sub(r"[^a-z0-9]", "", latin)
+    latin = _NOT_LATIN.sub("", key.translate(_CYR_TABLE))
     for a, b in (("kh", "h"), ("q", "k"), ("j", "zh"), ("zhzh", "zh"), ("yu", "u"), ("ya", "a"), ("iy", "i"), ("ii", "i"),
                  ("y", "i"), ("w", "u"), ("ts", "c"), ("ye", "e"), ("ay", "ai"), ("oo", "o"), ("uu", "u")):
         latin = latin.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", latin)
+    return _REPEATED.sub(r"\1", latin)
 
 
 # Russian adjectival forms of region and district names: «Акмолинская» and «Акмолинский» share a stem.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,9 +21,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from aimaq.export.values import POTENTIAL, ROLE as ROLES  # the one map of these codes
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import LANGUAGES, N_, _, format_number, normalise_language, use_language
 from aimaq.web.app import Con
+from aimaq.web.assets import asset_response, asset_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,21 +91,56 @@ def _sort_key(value):
 
 
 def _download(table: Table, fmt: str, stem: str) -> Response:
-    """The table as CSV (UTF-8, column codes, decimal point) or XLSX (xlsxwriter through polars)."""
-    frame = table.frame.select([c.code for c in table.columns if c.code in table.frame.columns])
-    if "synthetic" in table.frame.columns and "synthetic" not in frame.columns:
-        frame = frame.with_columns(table.frame["synthetic"])
+    """The table as the rest of the system writes tables (`aimaq.export`): CSV with the column codes (UTF-8,
+    decimal point), XLSX with the page's headings in its language and the sheet of sources and methodology."""
+    from aimaq.export import csv_text, xlsx_bytes
+    from aimaq.web.formats import MEDIA_TYPES
+
+    shown = [c for c in table.columns if c.code in table.frame.columns]
+    frame = table.frame.select([c.code for c in shown])
+    synthetic = bool(table.synthetic)
+    if "synthetic" in table.frame.columns:
+        synthetic = synthetic or bool(table.frame["synthetic"].any())
+        if "synthetic" not in frame.columns:
+            frame = frame.with_columns(table.frame["synthetic"])
     elif "synthetic" not in frame.columns:
-        frame = frame.with_columns(synthetic=pl.lit(table.synthetic))
+        frame = frame.with_columns(synthetic=pl.lit(synthetic))
     name = f"{stem}_{table.name}"
     if fmt == "csv":
-        return Response(frame.write_csv(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=table.name[:31], autofit=True)
-    return Response(buffer.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        content = csv_text(frame).encode("utf-8")
+    else:
+        headings: dict[str, str] = {}
+        for c in shown:   # the page's headings; a heading shown twice keeps its code beside it
+            text = c.heading if c.heading not in headings.values() else f"{c.heading} ({c.code})"
+            headings[c.code] = text
+        meta = {"title": table.title, "synthetic": synthetic, "sources": [table.source] if table.source else [],
+                "notes": [table.note] if table.note else []}
+        content = xlsx_bytes([(table.title, frame.rename(headings))], meta)
+    return Response(content, media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@functools.lru_cache(maxsize=4)
+def _hyphenator(lang: str):
+    import pyphen
+
+    # pyphen has no Kazakh dictionary; the Russian patterns break Kazakh Cyrillic at syllables well enough
+    # (Қам-та-ма-сыз, Орын-дал-ды) and never inside a letter
+    return pyphen.Pyphen(lang={"ru": "ru_RU", "kk": "ru_RU", "en": "en_US"}[lang])
+
+
+def soft_hyphens(text: str, longer_than: int = 7) -> str:
+    """Soft hyphens in the long words of a heading (pyphen's dictionaries), so that on a phone «Обеспеченность, %»
+    breaks as «Обес-пе-чен-ность» and a short table fits the screen instead of hiding its last column. The text
+    looks the same wherever it fits."""
+    from aimaq.i18n import get_language
+
+    lang = get_language()
+    if lang not in ("ru", "kk", "en"):
+        return text
+    words = re.split(r"(\w+)", text)
+    hyph = _hyphenator(lang)
+    return "".join(hyph.inserted(w, hyphen="\u00ad") if len(w) > longer_than and w.isalpha() else w for w in words)
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
@@ -113,9 +150,10 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("aimaq.web", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(_=_, format_number=format_number, LANGUAGES=LANGUAGES)
+    env.globals.update(_=_, format_number=format_number, LANGUAGES=LANGUAGES, asset=asset_url)
     env.filters["num"] = lambda v, d=None: "—" if v is None else format_number(v, d)
     env.filters["cell"] = cell_text
+    env.filters["soft_hyphens"] = soft_hyphens
     env.filters["signed"] = lambda v, d=1: "—" if v is None else ("+" if v > 0 else "") + format_number(v, d)
     return env
 
@@ -507,8 +545,6 @@ def _direction_name(d) -> str:
 
 
 # --- settlement ------------------------------------------------------------------------------------------------
-ROLES = {"support": N_("support village"), "satellite": N_("satellite village"), "other": N_("other village")}
-POTENTIAL = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
 
 def settlement_context(con, pool, kato: str, year: int) -> dict:
@@ -591,7 +627,7 @@ def monotown_context(con, town: str) -> dict:
     if hit.height != 1:
         raise UnknownNameError("monotown", town, towns["name_ru"].to_list()[:5])
     row = hit.row(0, named=True)
-    detail = show_monotown(con, row["kato"])
+    detail = _readable_monotown(con, show_monotown(con, row["kato"]))
     tables = []
     for section, title in SECTIONS.items():
         part = detail.filter(pl.col("section") == section)
@@ -604,12 +640,67 @@ def monotown_context(con, town: str) -> dict:
             "base": f"/monotown/{row['kato']}"}
 
 
+UNITS = {"pct": "%", "pp": N_("pp"), "pct_change": N_("% change"), "persons": N_("people"),
+         "thousand_persons": N_("thousand people"), "million_persons": N_("million people"), "units": N_("units"),
+         "thousand_units": N_("thousand units"), "kzt": N_("tenge"), "mln_kzt": N_("million tenge"),
+         "bn_kzt": N_("bn tenge"), "trn_kzt": N_("trillion tenge"), "km": N_("km"), "years": N_("years"),
+         "points": N_("points"), "times": N_("times")}
+
+
+def unit_label(code: str | None) -> str:
+    """A unit code of the catalogue (pct, bn_kzt…) as people write it, in the page's language."""
+    if not code:
+        return ""
+    label = UNITS.get(code)
+    return code if label is None else (label if label == "%" else _(label))
+
+
+MONOTOWN_FIELDS = {"territory_level": N_("Level"), "mentions": N_("Mentioned in the review"),
+                   "score": N_("Score"), "rank": N_("Rank"), "potential": N_("Development potential")}
+
+
+def _readable_monotown(con, detail: pl.DataFrame) -> pl.DataFrame:
+    """show_monotown's rows for people: field and indicator codes become names (the export headings, the
+    classification spec, the indicator catalogue), numbers are in the page's format, flags are yes/no."""
+    import yaml
+    from importlib import resources
+
+    from aimaq.export.headings import heading
+
+    spec = yaml.safe_load((resources.files("aimaq.specs") / "monotowns" / "classification_v1.yaml")
+                          .read_text(encoding="utf-8"))["index"]
+    names = {n["code"]: n["name"] for n in spec.get("indicators", []) + spec.get("aggregates", []) if n.get("name")}
+    names.update(dict(con.execute("SELECT code, name_ru FROM indicator").fetchall()))
+
+    def item(section: str, text: str) -> str:
+        if section in ("registry", "class"):
+            return _(MONOTOWN_FIELDS[text]) if text in MONOTOWN_FIELDS else heading(text)
+        code, _sep, rest = text.partition(" ")   # «code [breakdown] period» → «name (breakdown) period»
+        rest = re.sub(r"\[[^=\]]*=([^\]]*)\]", r"(\1)", rest)
+        return f"{names.get(code, code)} {rest}".strip()
+
+    def value(section: str, text: str, number) -> str:
+        if text in ("True", "False"):
+            return _("yes") if text == "True" else _("no")
+        if section == "class" and text in POTENTIAL:
+            return _(POTENTIAL[text])
+        if number is not None and section != "registry":
+            return format_number(number, 0 if float(number).is_integer() else 1)
+        return text
+
+    rows = detail.to_dicts()
+    return detail.with_columns(
+        item=pl.Series([item(r["section"], r["item"]) for r in rows], dtype=pl.Utf8),
+        text=pl.Series([value(r["section"], r["text"], r["value"]) for r in rows], dtype=pl.Utf8))
+
+
 def programmes_context(con) -> dict:
     from aimaq.programmes.service import auyl_summary, diploma_summary
 
     tables = []
     kpis = _programme_kpi_frame(con)
     if kpis is not None:
+        kpis = kpis.with_columns(unit=pl.Series([unit_label(u) for u in kpis["unit"]], dtype=pl.Utf8))
         tables.append(Table("kpi", _("Programme KPIs: plan, fact and target"), kpis,
                             [Column("programme_ru", _("Programme")), Column("name_ru", _("Indicator")),
                              Column("unit", _("Unit")), Column("year", _("Year")), Column("plan", _("Plan"), "num1"),
@@ -687,6 +778,23 @@ def programmes_table(request: Request, con: Con, filename: str):
     return download(request, lambda: programmes_context(con), filename, "programmes")
 
 
+# --- the ministry's approval list -------------------------------------------------------------------------------
+BATCH_MESSAGES = [
+    N_("new"), N_("changed"), N_("unchanged"), N_("Batch {n}: {file}"), N_("Uploaded by {user} on {when}"),
+    N_("new {added}, changed {revised}, unchanged {unchanged}"), N_("Territory"), N_("Indicator"), N_("Period"),
+    N_("Was"), N_("Will be"), N_("Approve"), N_("Reason for rejection"), N_("Reject"),
+    N_("No batches wait for approval."), N_("Logged in as {user} ({role})"),
+]
+
+
+@router.get("/batches", response_class=HTMLResponse)
+def batches_page(request: Request):
+    """Pending uploads with their differences; the data come from /api/batches after a log-in (a session
+    cookie and its CSRF token), so the page itself holds nothing private."""
+    return render(request, "batches.html", lambda: {"title": _("Approval of uploads"),
+                                                    "messages": {m: _(m) for m in BATCH_MESSAGES}})
+
+
 # --- the map ---------------------------------------------------------------------------------------------------
 MAP_MESSAGES = [
     N_("Loading region boundaries…"), N_("Loading settlements…"), N_("{n} settlements"),
@@ -717,17 +825,24 @@ def map_page(request: Request):
             ORDER BY i.name_ru""").fetchall()
         regions = con.execute("SELECT kato, name_ru, name_kk, name_en FROM territory WHERE level = 'region' "
                               "AND valid_to IS NULL").pl().to_dicts()
-        return indicators, regions
+        return indicators, regions, map_years(con)
 
     def build():
-        indicators, regions = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
+        indicators, regions, years = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
         names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
-                "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
-                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names}
+                "indicators": [{"code": c, "name": n, "unit": unit_label(u)} for c, n, u in indicators],
+                "bins": coverage_bins(), "region_bins": region_bins(), "regions": names, "years": years}
 
     _warm_up(pool)
     return render(request, "map.html", build)
+
+
+def map_years(con) -> list[int]:
+    """The years the map can show, newest first: those with a standards coverage run (the settlements' colours
+    and gaps); the current year when there is none yet."""
+    years = [y for (y,) in con.execute("SELECT DISTINCT year FROM srs_run ORDER BY year DESC").fetchall()]
+    return years or [dt.date.today().year]
 
 
 def _json_bytes(value) -> bytes:
@@ -744,19 +859,33 @@ def with_database(pool, fn: Callable):
 
 def _rounded(coords, digits: int = 3):
     """Coordinates to `digits` decimals (3: about 100 m, finer than the simplified boundaries themselves)."""
-    if coords and isinstance(coords[0], (int, float)):
+    if len(coords) and isinstance(coords[0], (int, float)):
         return [round(c, digits) for c in coords]
     return [_rounded(c, digits) for c in coords]
 
 
+BOUNDARY_TOLERANCE = 0.005   # degrees, about 400–550 m: under a pixel up to zoom 8, where a region fills the screen
+
+
+def _light_geometry(geometry: dict) -> dict:
+    """A boundary for the screen: simplified (Douglas–Peucker keeping each ring valid) to BOUNDARY_TOLERANCE and
+    rounded to 3 decimals — 26 149 points and 418 kB for the 20 regions become about 6 300 points and 100 kB,
+    which the browser parses and draws four times faster."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    light = shapely.simplify(shape(geometry), BOUNDARY_TOLERANCE, preserve_topology=True)
+    return {"type": light.geom_type, "coordinates": _rounded(mapping(light)["coordinates"])}
+
+
 def regions_layer_bytes(pool) -> bytes:
-    """The regions layer with coordinates rounded: the map's largest download, halved."""
+    """The regions layer with lighter boundaries: the map's largest download."""
     from aimaq.web.layers import regions_layer
 
     def build(con):
         layer = regions_layer(con)
         for feature in layer["features"]:
-            feature["geometry"]["coordinates"] = _rounded(feature["geometry"]["coordinates"])
+            feature["geometry"] = _light_geometry(feature["geometry"])
         return _json_bytes(layer)
 
     return cached(pool, ("regions.geojson",), lambda: with_database(pool, build))
@@ -835,18 +964,20 @@ def _warm_up(pool) -> None:
 
     def regions(con):
         _name_index(con)
-        return [k for (k,) in con.execute("SELECT kato FROM territory WHERE level = 'region' AND valid_to IS NULL "
-                                          "ORDER BY kato").fetchall()]
+        return map_years(con)[0], [k for (k,) in con.execute(
+            "SELECT kato FROM territory WHERE level = 'region' AND valid_to IS NULL ORDER BY kato").fetchall()]
 
     def build():
         try:
-            for kato in _try(with_database, pool, regions) or []:
-                _try(settlements_layer_bytes, pool, kato, 2023)
+            year, katos = _try(with_database, pool, regions) or (0, [])
+            for kato in katos:
+                _try(settlements_layer_bytes, pool, kato, year)
         finally:
             _INDEX_CACHE["warming"] = False
 
-    if not _INDEX_CACHE.get("warming"):
-        _INDEX_CACHE["warming"] = True
+    version = pool.version()   # once per data version, not on every view of the map
+    if not _INDEX_CACHE.get("warming") and _INDEX_CACHE.get("warmed") != version:
+        _INDEX_CACHE.update(warming=True, warmed=version)
         threading.Thread(target=build, daemon=True).start()
 
 
@@ -867,12 +998,18 @@ def settlement_values(con: Con, region: str = Query(..., pattern=r"^\d{9}$"),
             "synthetic": any(r[2] for r in rows), "values": {k: v for k, v, _s in rows}}
 
 
+@router.get("/assets/{digest}/{path:path}")
+def assets(request: Request, digest: str, path: str):
+    """Scripts and styles under their content hash: cached by the browser for good, compressed once."""
+    return asset_response(digest, path, request.headers.get("accept-encoding", ""))
+
+
 # --- offline API docs ------------------------------------------------------------------------------------------
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_docs(request: Request):
     return get_swagger_ui_html(openapi_url=request.app.openapi_url, title="Aimaq API",
-                               swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                               swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                               swagger_js_url=asset_url("vendor/swagger-ui/swagger-ui-bundle.js"),
+                               swagger_css_url=asset_url("vendor/swagger-ui/swagger-ui.css"),
                                swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
                                swagger_ui_parameters={"validatorUrl": None})
 
@@ -886,7 +1023,7 @@ def redoc_docs(request: Request):
 <style>body {{ margin: 0; }}</style></head>
 <body><div id="redoc"></div>
 <script type="module">
-import {{ init }} from "/static/vendor/redoc/redoc.standalone.js";
+import {{ init }} from "{asset_url("vendor/redoc/redoc.standalone.js")}";
 init("{request.app.openapi_url}", {{}}, document.getElementById("redoc"));
 </script></body></html>""")
 

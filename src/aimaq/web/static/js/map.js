@@ -6,7 +6,7 @@
 
   var DATA = JSON.parse(document.getElementById("map-data").textContent);
   var M = DATA.messages, LANG = DATA.lang || "ru";
-  var LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-US"}[LANG] || "ru-RU";
+  var LOCALE = {ru: "ru-RU", kk: "ru-RU", en: "en-US"}[LANG] || "ru-RU";  // kk as ru: «56,9», «19 766 807» (Chromium's own kk-KZ data gives «56.9»)
   var BINS = DATA.bins.filter(function (b) { return b.min !== null; });
   var NO_DATA = DATA.bins[DATA.bins.length - 1].color;
   var ROLE_COLORS = {support: "#1f78b4", satellite: "#a6cee3", other: "#b2df8a"};
@@ -54,8 +54,10 @@
 
   // --- state, kept in the URL -----------------------------------------------------------------------------
   var query = new URLSearchParams(window.location.search);
+  var YEARS = DATA.years.map(String), LATEST = YEARS[0];   // years with a coverage run, newest first
   var state = {region: query.get("region") || "", settlement: query.get("settlement") || "",
-               layer: query.get("layer") || "coverage", year: query.get("year") || "2023"};
+               layer: query.get("layer") || "coverage", year: query.get("year") || LATEST};
+  if (YEARS.indexOf(state.year) < 0) state.year = LATEST;
   var initialView = query.get("zoom") && query.get("lat") && query.get("lon") ?
     {zoom: +query.get("zoom"), lat: +query.get("lat"), lon: +query.get("lon")} : null;
   if ($("layer").querySelector('option[value="' + state.layer + '"]')) $("layer").value = state.layer;
@@ -68,7 +70,7 @@
     if (state.region) q.set("region", state.region);
     if (state.settlement) q.set("settlement", state.settlement);
     if (state.layer !== "coverage") q.set("layer", state.layer);
-    if (state.year !== "2023") q.set("year", state.year);
+    if (state.year !== LATEST) q.set("year", state.year);
     var c = map.getCenter();
     q.set("zoom", String(Math.round(map.getZoom() * 4) / 4));
     q.set("lat", c.lat.toFixed(4));
@@ -356,7 +358,10 @@
   });
 
   $("region").addEventListener("change", function () { selectRegion(this.value); });
-  $("year").addEventListener("change", function () { state.year = this.value; selectRegion(state.region, {keepView: true}); });
+  $("year").addEventListener("change", function () {
+    state.year = this.value;   // the same view and selection, the chosen year's figures
+    selectRegion(state.region, {keepView: true, settlement: state.settlement});
+  });
   $("layer").addEventListener("change", function () { state.layer = this.value; writeURL(); loadLayerValues(); });
   map.on("moveend", function () { if (ready) writeURL(); });
 
@@ -365,6 +370,7 @@
     if (initialView) map.setView([initialView.lat, initialView.lon], initialView.zoom, {animate: false});
     ready = true;
     document.body.setAttribute("data-ready", "1");
+    document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));  // since navigation began
     if (state.region) return selectRegion(state.region, {keepView: !!initialView, settlement: state.settlement});
     writeURL();
   }).catch(function (e) { status(T("Error: {message}", {message: e.message})); });
