@@ -792,8 +792,14 @@ BATCH_MESSAGES = [
 def batches_page(request: Request):
     """Pending uploads with their differences; the data come from /api/batches after a log-in (a session
     cookie and its CSRF token), so the page itself holds nothing private."""
-    return render(request, "batches.html", lambda: {"title": _("Approval of uploads"),
-                                                    "messages": {m: _(m) for m in BATCH_MESSAGES}})
+    pool = request.app.state.pool
+
+    def names(con):
+        return dict(con.execute("SELECT code, name_ru FROM indicator").fetchall())
+
+    return render(request, "batches.html", lambda: {
+        "title": _("Approval of uploads"), "messages": {m: _(m) for m in BATCH_MESSAGES},
+        "indicators": cached(pool, ("indicator_names",), lambda: with_database(pool, names))})
 
 
 # --- the map ---------------------------------------------------------------------------------------------------
