@@ -22,6 +22,7 @@ from aimaq.errors import ValidationFailed
 from aimaq.ingest.readers import read_sheets
 from aimaq.ingest.validate import RECORD_SCHEMA, Context, Parsed, indicator_spec_frame, validate_sheets
 from aimaq.store.db import transaction
+from aimaq.i18n import _
 
 SPEC_COLUMNS = ("min_value", "max_value", "granularity", "kind")
 CONFLICT_RETRIES = 5
@@ -185,8 +186,8 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
         from aimaq.errors import AimaqError
 
         first = repeated.row(0, named=True)
-        raise AimaqError(f"{file}: a key is given twice in one batch: {first['kato']}, {first['indicator']}, "
-                         f"{first['period']}, {first['breakdown']!r}")
+        raise AimaqError(_("{file}: a key is given twice in one batch: {key}", file=file,
+                           key=f"{first['kato']}, {first['indicator']}, {first['period']}, {first['breakdown']!r}"))
     with _parquet(incoming) as source_sql:
         changes_sql = _CHANGES_SQL.format(incoming=source_sql)
         if dry_run:
