@@ -4,6 +4,7 @@ explains itself in Russian (`--lang ru`). A new command or option whose help is 
 import re
 
 from aimaq.cli.main import build_command
+from aimaq.cli.texts import iter_commands
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 
@@ -13,17 +14,8 @@ def _squeeze(text: str) -> str:
     return re.sub(r"[\s│]", "", text)
 
 
-def _walk(command, path=()):
-    """(path, click command) for the whole tree: groups through their public interface (lazy groups too)."""
-    yield path, command
-    if hasattr(command, "list_commands"):
-        ctx = command.context_class(command)
-        for name in command.list_commands(ctx):
-            yield from _walk(command.get_command(ctx, name), path + (name,))
-
-
 def test_every_command_and_option_has_russian_help(aimaq):
-    commands = list(_walk(build_command(["--lang", "ru"])))
+    commands = list(iter_commands(build_command(["--lang", "ru"])))
     assert len(commands) > 60  # the whole tree, not only the top level
     english = []
     for path, command in commands:

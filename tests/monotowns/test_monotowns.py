@@ -118,7 +118,7 @@ def test_classification_three_towns_by_hand():
     d = {(r["kato"], r["direction"]): r["score"] for r in directions.iter_rows(named=True)}
     assert d[("Z", "D1")] == pytest.approx(5.0) and d[("Z", "D2")] == pytest.approx(20.0)
     assert d[("X", "D2")] == pytest.approx(80.0)
-    with pytest.raises(ComputationError, match="lack indicators"):
+    with pytest.raises(ComputationError, match="нет показателей спецификации"):
         classify(data.drop("c"), spec)
     with pytest.raises(SpecError, match="пороги должны удовлетворять 0 ≤ medium < high ≤ 100"):
         parse_classification({**SMALL, "thresholds": {"high": 30, "medium": 40}})

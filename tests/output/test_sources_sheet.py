@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from aimaq.cli.main import build_command
+from aimaq.cli.texts import iter_commands
 
 RESULTS = {
     "series": ["series", "population"],
@@ -50,14 +51,7 @@ NOT_HERE = {
 
 
 def _commands_with_format():
-    def walk(command, path=()):
-        yield path, command
-        if hasattr(command, "list_commands"):
-            ctx = command.context_class(command)
-            for name in command.list_commands(ctx):
-                yield from walk(command.get_command(ctx, name), path + (name,))
-
-    return {" ".join(p) for p, c in walk(build_command(["--lang", "ru"]))
+    return {" ".join(p) for p, c in iter_commands(build_command(["--lang", "ru"]))
             if any("--format" in getattr(param, "opts", []) for param in c.params)}
 
 

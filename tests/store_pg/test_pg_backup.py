@@ -47,5 +47,5 @@ def test_dump_and_restore_give_the_same_tables(pg_cluster, pg_url, tmp_path):
 def test_restore_of_a_missing_file_says_so(pg_url, tmp_path):
     from aimaq.errors import AimaqError
 
-    with pytest.raises(AimaqError, match="does not exist"):
+    with pytest.raises(AimaqError, match="не существует"):
         restore(tmp_path / "none.dump", pg_url)

@@ -156,6 +156,16 @@ def translate_tree(command) -> None:
         translate_tree(sub)
 
 
+def iter_commands(command, path: tuple[str, ...] = ()):
+    """(path, command) for the whole tree below `command`, groups through their public interface (lazy ones too):
+    the tests walk every command with it (Russian help, the sources sheet of every --format command)."""
+    yield path, command
+    if hasattr(command, "list_commands"):
+        ctx = command.context_class(command)
+        for name in command.list_commands(ctx):
+            yield from iter_commands(command.get_command(ctx, name), path + (name,))
+
+
 def _case_insensitive(param) -> None:
     if isinstance(getattr(param, "type", None), click.Choice):  # plain click
         param.type.case_sensitive = False

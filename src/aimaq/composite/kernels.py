@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from aimaq.errors import ComputationError
+from aimaq.i18n import _
 
 # ---------------------------------------------------------------------------------------------------------------
 # moments
@@ -140,7 +141,7 @@ def _range(x, what):
         mn = np.nanmin(x, axis=-1, keepdims=True)
         mx = np.nanmax(x, axis=-1, keepdims=True)
     if np.isnan(mn).any():
-        raise ComputationError(f"{what}: an indicator has no data at all")
+        raise ComputationError(_("{what}: an indicator has no data at all", what=what))
     return mn, mx
 
 
@@ -151,32 +152,32 @@ def norm_stats(method: str, x, target=None, *, what="normalise"):
     if method in ("minmax", "dist2max"):
         mn, mx = _range(x, what)
         if (mx == mn).any():
-            raise ComputationError(f"{what}: an indicator is constant (max = min), min-max is undefined")
+            raise ComputationError(_("{what}: an indicator is constant (max = min), min-max is undefined", what=what))
         return {"min": mn, "max": mx}
     if method == "zscore":
         _range(x, what)
         n = (~np.isnan(x)).sum(axis=-1, keepdims=True)
         if (n < 2).any():
-            raise ComputationError(f"{what}: an indicator has fewer than 2 values, its sd is undefined")
+            raise ComputationError(_("{what}: an indicator has fewer than 2 values, its sd is undefined", what=what))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             m = np.nanmean(x, axis=-1, keepdims=True)
             s = np.nanstd(x, axis=-1, ddof=1, keepdims=True)
         if (s == 0).any():
-            raise ComputationError(f"{what}: an indicator is constant (sd = 0)")
+            raise ComputationError(_("{what}: an indicator is constant (sd = 0)", what=what))
         return {"mean": m, "sd": s}
     if method == "fracmax":
-        _, mx = _range(x, what)
+        _low, mx = _range(x, what)
         if (mx == 0).any():
-            raise ComputationError(f"{what}: an indicator has max 0")
+            raise ComputationError(_("{what}: an indicator has max 0", what=what))
         return {"max": mx}
     if method == "dist2targ":
-        mn, _ = _range(x, what)
+        mn, _high = _range(x, what)
         t = np.asarray(target, dtype=float).reshape(mn.shape)
         if np.isnan(t).any():
-            raise ComputationError(f"{what}: an indicator has no target")
+            raise ComputationError(_("{what}: an indicator has no target", what=what))
         if (t == mn).any():
-            raise ComputationError(f"{what}: target equals the minimum, the distance is undefined")
+            raise ComputationError(_("{what}: target equals the minimum, the distance is undefined", what=what))
         return {"min": mn, "target": t}
     return {}
 
@@ -241,7 +242,7 @@ def norm_prank(x, scale: float = 1.0, *, what="percentile rank"):
     _range(x, what)
     n = (~np.isnan(x)).sum(axis=-1, keepdims=True)
     if (n < 2).any():
-        raise ComputationError(f"{what}: an indicator has fewer than 2 values")
+        raise ComputationError(_("{what}: an indicator has fewer than 2 values", what=what))
     return (rank_min(x) - 1) / (n - 1) * scale
 
 
@@ -265,7 +266,7 @@ def norm_goalposts(x_orig, lower, upper, direction, scale: float = 1.0, trunc: b
     hi = np.asarray(upper, dtype=float).reshape(-1, 1) if np.ndim(upper) else float(upper)
     d = np.asarray(direction, dtype=float).reshape(-1, 1) if np.ndim(direction) else float(direction)
     if np.any(np.asarray(hi) <= np.asarray(lo)):
-        raise ComputationError(f"{what}: upper goalpost must exceed the lower one")
+        raise ComputationError(_("{what}: upper goalpost must exceed the lower one", what=what))
     y = np.where(d > 0, (x_orig - lo) / (hi - lo), (hi - x_orig) / (hi - lo))
     if trunc:
         y = np.clip(y, 0.0, 1.0)
@@ -299,7 +300,8 @@ def agg_amean(x, w):
 def agg_gmean(x, w, *, what="geometric mean"):
     """Weighted geometric mean exp(sum w log x / sum w), NaN skipped; zero or negative values are an error."""
     if np.any(x <= 0):
-        raise ComputationError(f"{what}: zero or negative values; normalise to a positive range (e.g. 1-100) first")
+        raise ComputationError(_("{what}: zero or negative values; normalise to a positive range (e.g. 1-100) first",
+                                 what=what))
     ok, wm, sw = _weights(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
         lx = np.log(np.where(ok, x, 1.0))
@@ -309,7 +311,7 @@ def agg_gmean(x, w, *, what="geometric mean"):
 def agg_hmean(x, w, *, what="harmonic mean"):
     """Weighted harmonic mean sum w / sum (w/x), NaN skipped; zero values are an error (COINr a_hmean)."""
     if np.any(x == 0):
-        raise ComputationError(f"{what}: zero values; normalise to a positive range first")
+        raise ComputationError(_("{what}: zero values; normalise to a positive range first", what=what))
     ok, wm, sw = _weights(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(sw > 0, sw, np.nan) / (wm / np.where(ok, x, 1.0)).sum(axis=-1)
@@ -320,7 +322,7 @@ def agg_genmean(x, w, p: float = 2.0, *, what="generalised mean"):
     if p == 0:
         return agg_gmean(x, w, what=what)
     if p < 0 and np.any(x <= 0):
-        raise ComputationError(f"{what}: zero or negative values with p < 0")
+        raise ComputationError(_("{what}: zero or negative values with p < 0", what=what))
     ok, wm, sw = _weights(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = (wm * np.where(ok, x, 1.0) ** p).sum(axis=-1) / np.where(sw > 0, sw, np.nan)
@@ -375,7 +377,8 @@ def transform(x, method: str, *, what="transform"):
         raise ValueError(f"unknown transform {method!r}")
     bad = (x <= low) if method != "sqrt" else (x < 0)
     if np.any(bad & ~np.isnan(x)):
-        raise ComputationError(f"{what}: {method} needs values {'>=' if method == 'sqrt' else '>'} {low:g}")
+        raise ComputationError(_("{what}: {method} needs values {sign} {low}", what=what, method=method,
+                                 sign=">=" if method == "sqrt" else ">", low=f"{low:g}"))
     return {"log": np.log, "log1p": np.log1p, "sqrt": np.sqrt}[method](x)
 
 
@@ -385,7 +388,7 @@ def norm_piecewise(x_orig, threshold, direction=1.0, scale: float = 1.0):
     Direction -1 gives 1 - that. Takes the original x (not direction-flipped)."""
     t = np.asarray(threshold, dtype=float)
     if np.any(t <= 0):
-        raise ComputationError("piecewise: the threshold must be positive")
+        raise ComputationError(_("piecewise: the threshold must be positive"))
     with np.errstate(over="ignore"):
         y = np.where(x_orig <= t, x_orig / (2 * t), 0.5 + 0.5 * (1 - np.exp(-(x_orig - t) / t)))
     y = np.where(np.asarray(direction) < 0, 1 - y, y)

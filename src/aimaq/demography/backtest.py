@@ -27,13 +27,13 @@ COLUMNS = ("origin", "horizon", "method", "unit_code", "unit", "actual", "projec
 def read_backtest_spec(name: str = "kz_backtest_v1.yaml") -> dict:
     path = SPECS / name
     if not path.exists():
-        raise SpecError(f"demography spec not found: {path}")
+        raise SpecError(_("demography spec not found: {path}", path=path))
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     for key in ("window", "breaks", "model", "intervals"):
         if key not in spec:
-            raise SpecError(f"{path.name}: missing key {key!r}")
+            raise SpecError(_("{file}: missing key «{key}»", file=path.name, key=key))
     if spec["model"].get("migration") not in ("rate", "count"):
-        raise SpecError(f"{path.name}: model.migration must be 'rate' or 'count'")
+        raise SpecError(_("{file}: model.migration must be rate or count", file=path.name))
     return spec
 
 
@@ -296,7 +296,7 @@ def fertility_path(asfr: np.ndarray, horizon: int, how: str) -> np.ndarray:
     if how == "held":
         return np.ones(horizon)
     if how != "trend":
-        raise SpecError(f"model.fertility must be 'held' or 'trend', not {how!r}")
+        raise SpecError(_("model.fertility must be held or trend, not «{value}»", value=how))
     tfr = asfr.sum(axis=1)
     t = np.arange(tfr.size, dtype=float)
     slope = np.polyfit(t, tfr, 1)[0]
@@ -314,7 +314,7 @@ def interval_quantile(intervals: dict, window: int) -> float:
         return float(stats.norm.ppf(p))
     if how == "student_t":
         return float(stats.t.ppf(p, window - 1))
-    raise SpecError(f"intervals.quantile must be 'normal' or 'student_t', not {how!r}")
+    raise SpecError(_("intervals.quantile must be normal or student_t, not «{value}»", value=how))
 
 
 def growth_interval(window: np.ndarray, projected: np.ndarray, horizon: int, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -360,7 +360,7 @@ def project_methods(history: pl.DataFrame, origin: int, horizon: int, spec: dict
         gap, _year = life_expectancy_gap(read_life_expectancy(), units.codes, origin)
         sx = unit_survival(nat.mx, gap)
     elif mortality != "national":
-        raise SpecError(f"model.mortality must be 'national' or 'life_expectancy', not {mortality!r}")
+        raise SpecError(_("model.mortality must be national or life_expectancy, not «{value}»", value=mortality))
     model, _level, _diagnostics = aimaq_model(window, horizon, nat, spec, migration_profile(), sx)
     lo, hi = growth_interval(window, model, horizon, interval_quantile(spec["intervals"], W))
     proj = {"aimaq": model, "constant_growth": constant_growth(window, horizon),

@@ -18,6 +18,7 @@ from aimaq.demography.ages import graduate_mx_abridged, rogers_castro_shares, sp
 from aimaq.demography.lifetable import life_table, scale_mx_to_e0, survival_ratios
 from aimaq.demography.multiregional import fit_od_ipf, gravity_seed, internal_out_rates
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 AGES = 101
 DATA = Path(str(resources.files("aimaq") / "data" / "demography"))
@@ -27,13 +28,13 @@ SPECS = Path(str(resources.files("aimaq") / "specs" / "demography"))
 def read_spec(name: str = "kz_forecast_v1.yaml") -> dict:
     path = SPECS / name
     if not path.exists():
-        raise SpecError(f"demography spec not found: {path}")
+        raise SpecError(_("demography spec not found: {path}", path=path))
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     for key in ("base_year", "horizon", "internal_migration", "scenarios", "uncertainty"):
         if key not in spec:
-            raise SpecError(f"{path.name}: missing key {key!r}")
+            raise SpecError(_("{file}: missing key «{key}»", file=path.name, key=key))
     if spec.get("migration_timing", "end") not in ("end", "even"):
-        raise SpecError(f"{path.name}: migration_timing must be 'end' or 'even'")
+        raise SpecError(_("{file}: migration_timing must be end or even", file=path.name))
     return spec
 
 

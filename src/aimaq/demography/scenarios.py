@@ -28,6 +28,7 @@ from aimaq.demography.ages import rogers_castro_shares
 from aimaq.demography.kazakhstan import AGES, KazakhstanInputs, survival_from_mx
 from aimaq.demography.multiregional import MultiregionalResult, project_multiregional
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 SCENARIO_KEYS = {"tfr_shift", "international_scale", "internal_scale"}
 
@@ -50,11 +51,11 @@ class ScenarioArrays:
 def scenario_arrays(k: KazakhstanInputs, name: str = "medium", levers: dict | None = None) -> ScenarioArrays:
     spec = k.spec["scenarios"]
     if name not in spec:
-        raise SpecError(f"unknown scenario {name!r}; known: {', '.join(spec)}")
+        raise SpecError(_("unknown scenario «{name}»; known: {known}", name=name, known=", ".join(spec)))
     sc = spec[name] or {}
     unknown = set(sc) - SCENARIO_KEYS
     if unknown:
-        raise SpecError(f"scenario {name!r}: unknown keys {sorted(unknown)}")
+        raise SpecError(_("scenario «{name}»: unknown keys {keys}", name=name, keys=", ".join(sorted(map(str, unknown)))))
     tfr = k.rates.tfr
     factor = np.maximum(tfr + sc.get("tfr_shift", 0.0), 0.0) / tfr
     asfr = k.asfr * factor[:, None, None]
@@ -72,9 +73,9 @@ def apply_attractiveness(k: KazakhstanInputs, changes: dict) -> np.ndarray:
     codes = k.regions["code"].to_list()
     for code, x in changes.items():
         if str(code) not in codes:
-            raise SpecError(f"attractiveness lever: unknown region code {code!r}")
+            raise SpecError(_("attractiveness lever: unknown region code «{code}»", code=code))
         if x <= -1:
-            raise SpecError("attractiveness change must be above -100%")
+            raise SpecError(_("attractiveness change must be above -100%"))
         cols = k.states.region_index == codes.index(str(code))
         dest[:, cols] *= 1.0 + x
     return dest / dest.sum(1, keepdims=True)

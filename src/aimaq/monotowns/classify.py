@@ -8,6 +8,7 @@ import polars as pl
 from aimaq.composite import CompositeIndex, data_from_frame
 from aimaq.errors import ComputationError
 from aimaq.monotowns.spec import ClassificationSpec
+from aimaq.i18n import _
 
 
 def classify(values: pl.DataFrame, spec: ClassificationSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -20,9 +21,10 @@ def classify(values: pl.DataFrame, spec: ClassificationSpec) -> tuple[pl.DataFra
     codes = list(spec.index.indicators)
     missing = [c for c in codes if c not in wide.columns]
     if missing:
-        raise ComputationError(f"monotown data lack indicators of spec {spec.name} v{spec.version}: {missing}")
+        raise ComputationError(_("monotown data lack indicators of spec {name} v{version}: {codes}", name=spec.name,
+                                 version=spec.version, codes=", ".join(map(str, missing))))
     if wide.height == 0:
-        raise ComputationError("no monotowns to classify")
+        raise ComputationError(_("no monotowns to classify"))
     frame = wide.select(pl.col("kato").alias("uCode"), *codes)
     ix = CompositeIndex.build(spec.index, data_from_frame(frame, codes))
     res = ix.results()

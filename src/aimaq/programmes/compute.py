@@ -64,7 +64,8 @@ def kpi_frame(obs: pl.DataFrame, catalogue: pl.DataFrame, spec: KpiSpec, program
                 parts.pop(key, None)
             info = cat.get(r["indicator"])
             if info is None:
-                raise ComputationError(f"indicator {r['indicator']!r} of programme {prog.code} is not in the catalogue")
+                raise ComputationError(_("indicator «{code}» of programme {programme} is not in the catalogue",
+                                         code=r["indicator"], programme=prog.code))
             override = prog.indicators[r["indicator"]]
             polarity = int(override) if override is not None else int(info["polarity"])
             records.append({
@@ -128,7 +129,7 @@ def diploma_table(obs: pl.DataFrame, regions: pl.DataFrame, by: str = "region") 
         cells = cells.filter(pl.col("kato") != NATIONAL).join(regions.select("kato", pl.col("name_ru").alias("region")),
                                                               on="kato", how="left")
         if cells["region"].null_count():
-            raise ComputationError("a Table 5 cell is at a territory that is not a region")
+            raise ComputationError(_("a Table 5 cell is at a territory that is not a region"))
         key = "region"
         published = d.filter(pl.col("kato") != NATIONAL, pl.col("period") == "2019-2023").join(
             regions.select("kato", pl.col("name_ru").alias("region")), on="kato", how="left")

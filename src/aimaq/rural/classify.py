@@ -66,7 +66,7 @@ def classify(features: pl.DataFrame, criteria: Criteria, towns: pl.DataFrame | N
     towns: kato, lat, lon of towns (anchors for satellites besides support villages)."""
     n = features.height
     if n == 0:
-        raise ComputationError("no rural settlements to classify")
+        raise ComputationError(_("no rural settlements to classify"))
     notes = []
     block_sum = {b: np.zeros(n) for b in criteria.blocks}
     block_cnt = {b: np.zeros(n) for b in criteria.blocks}
@@ -100,7 +100,7 @@ def classify(features: pl.DataFrame, criteria: Criteria, towns: pl.DataFrame | N
         total += np.where(has, spec.weight * np.nan_to_num(score), 0.0)
         total_w += np.where(has, spec.weight, 0.0)
     if (total_w == 0).any():
-        raise ComputationError(f"{int((total_w == 0).sum())} villages have no usable indicator in any block")
+        raise ComputationError(_("villages with no usable indicator in any block: {n}", n=int((total_w == 0).sum())))
     total = total / total_w
     pot = criteria.potential
     potential = np.where(total >= pot.high, "high", np.where(total >= pot.medium, "medium", "low"))

@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 from aimaq.errors import ComputationError, ValidationFailed
 from aimaq.standards.geo import BOUNDARY_TOLERANCE_KM, nearest_km, to_unit_xyz
 from aimaq.standards.spec import Catalogue
+from aimaq.i18n import _
 
 CITY_KINDS = ("city_republican", "city_oblast", "city_district")
 SETTLEMENT_COLUMNS = ("kato", "kind", "lat", "lon", "population")
@@ -54,8 +55,9 @@ def assign_categories(settlements: pl.DataFrame, catalogue: Catalogue) -> np.nda
     bad = out == ""
     if bad.any():
         sample = settlements.filter(pl.Series(bad))["kato"].head(5).to_list()
-        raise ComputationError(f"{int(bad.sum())} settlement(s) fit no catalogue category (kinds "
-                               f"{sorted(set(kind[bad]))}), e.g. {sample}")
+        raise ComputationError(_("settlements that fit no catalogue category: {n} (kinds {kinds}), e.g. {sample}",
+                                 n=int(bad.sum()), kinds=", ".join(sorted(set(kind[bad]))),
+                                 sample=", ".join(sample)))
     return out.astype(str)
 
 
@@ -84,7 +86,7 @@ class CoverageMatrix:
     def coverage_pct(self) -> np.ndarray:
         n_app = self.n_applicable
         if (n_app == 0).any():
-            raise ComputationError(f"{int((n_app == 0).sum())} settlement(s) have no applicable items")
+            raise ComputationError(_("settlements with no applicable items: {n}", n=int((n_app == 0).sum())))
         return 100.0 * self.n_met / n_app
 
 
@@ -332,7 +334,7 @@ def gap_list(
         rows_all = _settlement_index(prep.kato_series, pl.Series(kato, dtype=pl.Utf8))
         if (rows_all < 0).any():
             unknown = [k for k, r in zip(kato, rows_all) if r < 0]
-            raise ComputationError(f"settlement(s) not found: {unknown}")
+            raise ComputationError(_("settlements not found: {codes}", codes=", ".join(map(str, unknown))))
     names = settlements["name_ru"].to_numpy() if "name_ru" in settlements.columns else prep.kato
     parts = []
     for j, item in enumerate(catalogue.items):

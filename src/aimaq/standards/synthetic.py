@@ -24,12 +24,13 @@ from aimaq.errors import ComputationError, SpecError
 from aimaq.standards.coverage import CITY_KINDS, evaluate
 from aimaq.standards.geo import BOUNDARY_TOLERANCE_KM, EARTH_RADIUS_KM, chord_from_km, km_from_chord, to_unit_xyz
 from aimaq.standards.spec import Catalogue
+from aimaq.i18n import _
 
 
 def load_synthetic_spec(version: str = "1") -> dict:
     path = Path(str(resources.files("aimaq.specs") / "standards" / f"synthetic_v{version}.yaml"))
     if not path.exists():
-        raise SpecError(f"no synthetic inventory spec v{version}")
+        raise SpecError(_("no synthetic inventory spec v{version}", version=version))
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -203,7 +204,7 @@ class _FastCoverage:
         self.applies = _Prepared(d.s, empty_fac, empty_lv, cat).applies()
         self.n_app = self.applies.sum(axis=1)
         if (self.n_app == 0).any():
-            raise ComputationError(f"{int((self.n_app == 0).sum())} settlement(s) have no applicable items")
+            raise ComputationError(_("settlements with no applicable items: {n}", n=int((self.n_app == 0).sum())))
         items = cat.items
         self.type_items: dict[str, list[int]] = {}
         for j, it in enumerate(items):

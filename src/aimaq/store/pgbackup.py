@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 
 
 def _tool(name: str) -> str:
@@ -20,14 +21,16 @@ def _tool(name: str) -> str:
         return str(folder / name)
     found = shutil.which(name)
     if not found:
-        raise AimaqError(f"{name} was not found: install PostgreSQL's client tools (Debian: postgresql-client)")
+        raise AimaqError(_("{name} was not found: install PostgreSQL's client tools (Debian: postgresql-client)",
+                           name=name))
     return found
 
 
 def _run(args: list[str], what: str) -> None:
     done = subprocess.run(args, capture_output=True, text=True)
     if done.returncode != 0:
-        raise AimaqError(f"{what} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+        raise AimaqError(_("{what} failed: {error}", what=what,
+                           error=done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode))
 
 
 def dump(url: str, path: str | Path) -> Path:
@@ -42,6 +45,6 @@ def dump(url: str, path: str | Path) -> Path:
 def restore(path: str | Path, url: str) -> None:
     """Restore a dump into the (empty) database at `url`, in one transaction: all of it or nothing."""
     if not Path(path).exists():
-        raise AimaqError(f"{path} does not exist")
+        raise AimaqError(_("{path} does not exist", path=path))
     _run([_tool("pg_restore"), "--no-owner", "--single-transaction", "--exit-on-error", "--dbname", url, str(path)],
          "pg_restore")

@@ -39,6 +39,7 @@ from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 from aimaq.synth import geodata
 from aimaq.synth.geodata import REPUBLICAN
 from aimaq.synth.names import catalogue, sample_name_indices, unique_within_groups
@@ -70,7 +71,8 @@ def _deep_merge(base: dict, over: dict) -> dict:
 def _spec_file(version: int | None) -> str:
     v = DEFAULT_SPEC_VERSION if version is None else int(version)
     if v not in SPEC_FILES:
-        raise SpecError(f"no settlements spec version {version!r} (known: {sorted(SPEC_FILES)})")
+        raise SpecError(_("no settlements spec version «{version}» (known: {known})", version=version,
+                          known=", ".join(map(str, sorted(SPEC_FILES)))))
     return SPEC_FILES[v]
 
 
@@ -90,7 +92,7 @@ def load_spec(params: dict | str | Path | None = None, version: int | None = Non
             if params:
                 spec = _deep_merge(spec, params)
     except (OSError, yaml.YAMLError) as e:
-        raise SpecError(f"cannot read settlements spec: {e}") from e
+        raise SpecError(_("cannot read settlements spec: {error}", error=e)) from e
     _validate(spec)
     return spec
 
@@ -98,40 +100,43 @@ def load_spec(params: dict | str | Path | None = None, version: int | None = Non
 def _validate(spec: dict) -> None:
     for key in ("regions", "targets", "real_places", "distributions", "change_2019_2023"):
         if key not in spec:
-            raise SpecError(f"settlements spec: missing section {key!r}")
+            raise SpecError(_("settlements spec: missing section «{key}»", key=key))
     regs = {str(k) for k in spec["regions"]}
     known = set(geodata.regions().region.tolist())
     if regs != known:
-        raise SpecError(f"settlements spec: regions {sorted(regs ^ known)} do not match the 20 regions")
+        raise SpecError(_("settlements spec: regions {codes} do not match the 20 regions",
+                          codes=", ".join(sorted(map(str, regs ^ known)))))
     for k, r in spec["regions"].items():
         if int(r["population"]) <= 0:
-            raise SpecError(f"settlements spec: region {k} population must be positive")
+            raise SpecError(_("settlements spec: region {code} population must be positive", code=k))
         s = r.get("urban_share_pct")
         if s is not None and not 0 <= float(s) <= 100:
-            raise SpecError(f"settlements spec: region {k} urban_share_pct out of [0, 100]")
+            raise SpecError(_("settlements spec: region {code} urban_share_pct out of [0, 100]", code=k))
         if int(r.get("extra_towns", 0)) < 0 or float(r.get("rural_weight", 0)) < 0:
-            raise SpecError(f"settlements spec: region {k} extra_towns / rural_weight must be >= 0")
+            raise SpecError(_("settlements spec: region {code} extra_towns / rural_weight must be >= 0", code=k))
     t = spec["targets"]
     if not 0 < t["small_villages"] < t["rural_settlements"]:
-        raise SpecError("settlements spec: small_villages must be between 0 and rural_settlements")
+        raise SpecError(_("settlements spec: small_villages must be between 0 and rural_settlements"))
     ch = spec["change_2019_2023"]
     for group in ("villages", "towns"):
         if group not in ch or float(ch[group]["total_change"]) <= -1 or float(ch[group]["sigma"]) < 0:
-            raise SpecError(f"settlements spec: change_2019_2023.{group} needs total_change > -1 and sigma >= 0")
+            raise SpecError(_("settlements spec: change_2019_2023.{group} needs total_change > -1 and sigma >= 0",
+                              group=group))
     core = ch.get("core")
     if core is not None:
         need = ("min_population_any", "centre_min_population", "near_min_population", "near_km", "total_change")
         miss = [k for k in need if k not in core]
         if miss:
-            raise SpecError(f"settlements spec: change_2019_2023.core lacks {miss}")
+            raise SpecError(_("settlements spec: change_2019_2023.core lacks {keys}", keys=", ".join(map(str, miss))))
         if float(core["near_km"]) < 0:
-            raise SpecError("settlements spec: change_2019_2023.core.near_km must be >= 0")
+            raise SpecError(_("settlements spec: change_2019_2023.core.near_km must be >= 0"))
         changes = [float(core["total_change"]), *map(float, (core.get("regions") or {}).values())]
         if min(changes) <= -1:
-            raise SpecError("settlements spec: change_2019_2023.core changes must be > -1")
+            raise SpecError(_("settlements spec: change_2019_2023.core changes must be > -1"))
         bad = sorted({str(k) for k in (core.get("regions") or {})} - regs)
         if bad:
-            raise SpecError(f"settlements spec: change_2019_2023.core.regions: unknown regions {bad}")
+            raise SpecError(_("settlements spec: change_2019_2023.core.regions: unknown regions {codes}",
+                              codes=", ".join(bad)))
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -303,7 +308,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     keep = ~np.isin(g["geonameid"], list(excluded))
     real = {k: v[keep] for k, v in g.items()}
     n_real = real["geonameid"].size
-    rdist, _ = geodata.locate(real["lon"], real["lat"], float(rp["max_outside_km"]))
+    rdist, _outside = geodata.locate(real["lon"], real["lat"], float(rp["max_outside_km"]))
     rreg = d.region[rdist]
     is_town = np.isin(real["geonameid"], [int(x) for x in rp["towns"]])
     rkind = np.where(is_town, "city_district", "village").astype(object)
@@ -315,7 +320,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     for r in REPUBLICAN:
         inside = np.flatnonzero(rreg == r)
         if inside.size != 1 or rkind[inside[0]] != "city_republican":
-            raise SpecError(f"region {r}: a republican city must be its region's only real place")
+            raise SpecError(_("region {code}: a republican city must be its region's only real place", code=r))
         if rp.get("republican_city_population_from_region_total", True):
             rpop[inside[0]] = popr[r]
             rpop_src[inside[0]] = "bns_region_total"
@@ -323,7 +328,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     oblast_idx = np.flatnonzero(rkind == "city_oblast")
     per_unit = np.bincount(rdist[oblast_idx], minlength=d.kato.size)
     if (per_unit > 1).any():
-        raise SpecError(f"several towns in city units {d.kato[per_unit > 1].tolist()}")
+        raise SpecError(_("several towns in city units {codes}", codes=", ".join(d.kato[per_unit > 1].tolist())))
     rname_ru[oblast_idx] = d.name_ru[rdist[oblast_idx]]
     rname_kk[oblast_idx] = d.name_kk[rdist[oblast_idx]]
     synth_units = np.flatnonzero(d.is_city_unit & (per_unit == 0))
@@ -349,11 +354,12 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
         n_abs = zero.size + units.size + n_extra
         if n_abs == 0:
             if remainder != 0:
-                raise SpecError(f"region {r}: urban remainder {remainder} but no town to carry it (extra_towns)")
+                raise SpecError(_("region {code}: urban remainder {remainder} but no town to carry it (extra_towns)",
+                                  code=r, remainder=remainder))
             urban_r[r] = urban
             continue
         if share is None:
-            raise SpecError(f"region {r}: towns of unknown population need an urban_share_pct")
+            raise SpecError(_("region {code}: towns of unknown population need an urban_share_pct", code=r))
         tw = np.concatenate([
             np.full(zero.size, float(rp["imputed_town_weight"])), np.ones(units.size + n_extra)
         ]) * rng_towns.gamma(float(dist["town_weight_shape"]), size=n_abs)
@@ -385,7 +391,8 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
         mine = real_rural & (rreg == r)
         n_syn[r] = int(n_rural[r] - mine.sum())
         if n_syn[r] < 0:
-            raise SpecError(f"region {r}: fewer rural settlements ({n_rural[r]}) than real villages ({mine.sum()})")
+            raise SpecError(_("region {code}: fewer rural settlements ({rural}) than real villages ({real})", code=r,
+                              rural=n_rural[r], real=mine.sum()))
         rural_total = popr[r] - urban_r[r]
         pool_sum[r] = rural_total - int(rpop[mine & (rpop > 0)].sum())
         n_zero[r] = int((mine & (rpop == 0)).sum())
@@ -395,7 +402,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     nn = np.array([n_syn[r] for r in rural_regions], dtype=float)
     mm = nn + np.array([n_zero[r] for r in rural_regions])
     mean = np.array([pool_sum[r] for r in rural_regions]) / np.maximum(mm, 1)
-    _, p_small = _solve_small_sigma(nn, mean, k_small, thr, dist["lognormal_sigma_bounds"])
+    _sigma, p_small = _solve_small_sigma(nn, mean, k_small, thr, dist["lognormal_sigma_bounds"])
     # feasibility: a region must have enough small villages that its villages of 500+ keep a mean of at
     # least min_large_village_mean (margin 10 %); regions at that bound are fixed, the rest re-shared.
     big_mean = 1.1 * float(dist["min_large_village_mean"])
@@ -404,7 +411,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     s_min = np.clip(np.ceil((big_mean * mm - pool) / (big_mean - small_mean)), 0, np.minimum(nn, mm - 1))
     want = nn * p_small
     fixed = np.zeros(nn.size, dtype=bool)
-    for _ in range(nn.size):
+    for _step in range(nn.size):
         free_total = k_small - s_min[fixed].sum()
         alloc = np.where(fixed, s_min, want * free_total / max(want[~fixed].sum(), 1e-12))
         newly = ~fixed & (alloc < s_min)
@@ -422,7 +429,7 @@ def generate_settlements(seed: int = 2023, params: dict | str | Path | None = No
     a, b = dist["small_village_beta"]
     x = lo + (thr - 1 - lo) * rng_small.beta(float(a), float(b), k_small)
     cap = thr - 1 - 1e-6
-    for _ in range(50):
+    for _attempt in range(50):
         c = (t_small - lo * k_small) / (x.sum() - lo * k_small)
         x = np.minimum(lo + (x - lo) * c, cap)
         if abs(x.sum() - t_small) < 0.5:

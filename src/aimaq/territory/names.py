@@ -181,7 +181,7 @@ class NameIndex:
             kinds = set().union(*(_MARKER_TO_KINDS[m] for m in markers))
             pool = [c for c in pool if c.kind in kinds]
             if not pool:
-                raise UnknownNameError(" or ".join(sorted(markers)), str(name),
+                raise UnknownNameError(" / ".join(sorted(markers)), str(name),
                                        sorted({f"{c.name} ({c.kind})" for c in cands})[:5], context)
         # the level is chosen before validity: «Абай» in 2019 means the region (and is then out of its validity),
         # not a district that happens to be valid then
