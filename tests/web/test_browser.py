@@ -3,6 +3,7 @@ with its data, logs no console error and requests nothing outside localhost; scr
 are kept in tests/artifacts/ (ignored by git) to look at. Timings are measured in benchmarks/bench_pages.py."""
 
 import os
+import re
 import socket
 import threading
 import time
@@ -308,3 +309,39 @@ def test_kazakh_pages_on_a_phone(browser, server):
             w.shot(f"{name}-kk-390x844")
         finally:
             w.close()
+
+
+def test_the_ministry_approves_a_batch_in_the_browser(browser, db, tokens):
+    """A real pending batch (an akimat's upload) on /batches: the ministry logs in with its password, sees the
+    new value beside the current one in Russian, approves it, and the value becomes readable."""
+    pytest.importorskip("python_multipart")
+    import httpx
+
+    base, stop = start_server(db)
+    w = Watched(browser, base, DESKTOP)
+    try:
+        csv = "territory,indicator,period,value,unit\nАбайская область,schools_count,2025,1512,\n"
+        sent = httpx.post(base + "/api/import", files={"file": ("d.csv", csv.encode(), "text/csv")},
+                          headers={"Authorization": f"Bearer {tokens['akimat']}"})
+        assert sent.status_code == 200 and sent.json()["status"] == "pending"
+        batch = sent.json()["batch"]
+        page = w.page
+        page.goto(base + "/batches")
+        page.fill("#name", "Министерство")
+        page.fill("#password", "secret-ministry-1")
+        page.click("#login button[type=submit]")
+        page.wait_for_selector(f"#batch-{batch}")
+        text = page.inner_text(f"#batch-{batch}").replace("\xa0", " ")
+        assert f"Пакет {batch}" in text and "Абайская область" in text and "1 512" in text and "новое" in text
+        assert "Число школ" in text and not re.search(r"\d{4}-\d\d-\d\dT", text)
+        assert re.search(r"\d\d\.\d\d\.\d{4}", text)                     # the upload's date as people write it
+        assert "Министерство" in page.inner_text("#who")
+        w.shot("batches-pending-1366x768")
+        page.click(f"button[data-approve='{batch}']")
+        page.wait_for_function("document.body.getAttribute('data-loaded') === '0'")
+        assert "Нет пакетов, ожидающих утверждения." in page.inner_text("#pending")
+        rows = httpx.get(base + "/api/series/schools_count").json()["rows"]
+        assert [(r["kato"], r["value"]) for r in rows if r["period"] == "2025"] == [("100000000", 1512.0)]
+    finally:
+        w.close()
+        stop()

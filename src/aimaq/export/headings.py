@@ -80,7 +80,15 @@ HEADINGS: dict[str, str] = {
     "kpr": N_("Comprehensive development plan"), "published": N_("Published"),
     # programmes
     "programme": N_("Programme"), "kpi": N_("Indicator"), "plan": N_("Plan"), "fact": N_("Fact"),
-    "target": N_("Target"), "sphere": N_("Sphere"),
+    "target": N_("Target"), "sphere": N_("Sphere"), "programme_ru": N_("Programme (name)"),
+    "dimension": N_("Breakdown"), "achieved": N_("Achieved"), "gap": N_("Gap"), "gap_to_target": N_("Gap to target"),
+    "published_total": N_("Published total"), "total_check": N_("Total check"), "share_pct": N_("Share, %"),
+    "published_share_pct": N_("Published share, %"), "diff_pp": N_("Difference, percentage points"),
+    "projects": N_("Projects"), "published_projects": N_("Published projects"),
+    "financing_bn_kzt": N_("Financing, billion tenge"), "settlements": N_("Settlements"),
+    "mln_kzt_per_project": N_("Million tenge per project"), "territory_level": N_("Territory level"),
+    "mentions": N_("Mentions in the review"), "nearest_name_ru": N_("Nearest place with it"),
+    "nearest_km": N_("Distance to it, km"),
     # forecast
     "scenario": N_("Scenario"), "area": N_("Area"), "sex": N_("Sex"), "age": N_("Age"),
     "lower80": N_("Lower bound 80%"), "upper80": N_("Upper bound 80%"), "lower95": N_("Lower bound 95%"),

@@ -230,6 +230,9 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     from aimaq.web.approval import router as approval_router
 
     app.include_router(approval_router)
+    from aimaq.web.backup import router as backup_router  # `aimaq backup` while this server holds the file
+
+    app.include_router(backup_router)
     try:  # the dashboard pages (another branch's web/pages.py) join when present
         from aimaq.web.pages import router as pages_router
     except ModuleNotFoundError as exc:

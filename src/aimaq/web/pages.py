@@ -640,19 +640,13 @@ def monotown_context(con, town: str) -> dict:
             "base": f"/monotown/{row['kato']}"}
 
 
-UNITS = {"pct": "%", "pp": N_("pp"), "pct_change": N_("% change"), "persons": N_("people"),
-         "thousand_persons": N_("thousand people"), "million_persons": N_("million people"), "units": N_("units"),
-         "thousand_units": N_("thousand units"), "kzt": N_("tenge"), "mln_kzt": N_("million tenge"),
-         "bn_kzt": N_("bn tenge"), "trn_kzt": N_("trillion tenge"), "km": N_("km"), "years": N_("years"),
-         "points": N_("points"), "times": N_("times")}
-
-
 def unit_label(code: str | None) -> str:
-    """A unit code of the catalogue (pct, bn_kzt…) as people write it, in the page's language."""
-    if not code:
-        return ""
-    label = UNITS.get(code)
-    return code if label is None else (label if label == "%" else _(label))
+    """A unit code of the catalogue (pct, bn_kzt…) as people write it (the export's labels), in the page's
+    language."""
+    from aimaq.export.values import UNIT
+
+    label = UNIT.get(code or "")
+    return (code or "") if label is None else (label if label == "%" else _(label))
 
 
 MONOTOWN_FIELDS = {"territory_level": N_("Level"), "mentions": N_("Mentioned in the review"),
@@ -666,6 +660,7 @@ def _readable_monotown(con, detail: pl.DataFrame) -> pl.DataFrame:
     from importlib import resources
 
     from aimaq.export.headings import heading
+    from aimaq.export.values import LEVEL
 
     spec = yaml.safe_load((resources.files("aimaq.specs") / "monotowns" / "classification_v1.yaml")
                           .read_text(encoding="utf-8"))["index"]
@@ -684,6 +679,8 @@ def _readable_monotown(con, detail: pl.DataFrame) -> pl.DataFrame:
             return _("yes") if text == "True" else _("no")
         if section == "class" and text in POTENTIAL:
             return _(POTENTIAL[text])
+        if text in LEVEL:
+            return _(LEVEL[text])
         if number is not None and section != "registry":
             return format_number(number, 0 if float(number).is_integer() else 1)
         return text
@@ -791,8 +788,14 @@ BATCH_MESSAGES = [
 def batches_page(request: Request):
     """Pending uploads with their differences; the data come from /api/batches after a log-in (a session
     cookie and its CSRF token), so the page itself holds nothing private."""
-    return render(request, "batches.html", lambda: {"title": _("Approval of uploads"),
-                                                    "messages": {m: _(m) for m in BATCH_MESSAGES}})
+    pool = request.app.state.pool
+
+    def names(con):
+        return dict(con.execute("SELECT code, name_ru FROM indicator").fetchall())
+
+    return render(request, "batches.html", lambda: {
+        "title": _("Approval of uploads"), "messages": {m: _(m) for m in BATCH_MESSAGES},
+        "indicators": cached(pool, ("indicator_names",), lambda: with_database(pool, names))})
 
 
 # --- the map ---------------------------------------------------------------------------------------------------
