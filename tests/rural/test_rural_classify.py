@@ -62,7 +62,7 @@ def test_scores_classes_and_roles_by_hand():
     assert got["C"]["score"] == pytest.approx(0.625) and got["C"]["potential"] == "medium"
     # the economic block has no indicator in the data: dropped, weights renormalised (0.5/0.5), and said so
     assert got["A"]["score_economic"] is None
-    assert any("businesses_per_1000" in n for n in notes)
+    assert "Нет в данных, не учтены (1): b." in notes  # named (the spec's name_ru), not coded
     assert got["A"]["role"] == "support"                     # okrug centre, 2000 people, high
     assert got["B"]["role"] == "other"                       # okrug centre but low potential, far from anchors
     assert got["C"]["role"] == "other"                       # 40 km from A, 50 from T: beyond 20 km

@@ -12,6 +12,7 @@ import typer
 
 from aimaq.cli.output import Format, emit, format_option, run_meta
 from aimaq.cli.texts import LEVEL_WORDS
+from aimaq.export.values import value_label
 from aimaq.i18n import N_, _, format_number
 
 sub = typer.Typer(help=N_("The demographic forecast: run, show, backtest, pyramid."), no_args_is_help=True)
@@ -187,7 +188,8 @@ def show(
     if fmt is Format.table:
         frame = frame.drop("run_id", "area")
     emit(frame, fmt, title=_("Forecast #{id} ({scenario}, {draws} trajectories), {area}", id=run["run_id"],
-                             scenario=run["scenario"], draws=run["draws"], area=_(area)), meta=meta)
+                             scenario=value_label("scenario", run["scenario"]), draws=run["draws"], area=_(area)),
+         meta=meta)
 
 
 @sub.command("backtest", help=N_("Aimaq's model beside constant_growth, linear_trend and constant_share at each "

@@ -59,7 +59,10 @@ def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | Non
     fmt = Format(fmt.lower() if isinstance(fmt, str) else fmt)
     target = _target.get()
     if target is not None and target.out is not None and stream is None:
-        target.emitted.append((title, frame, meta or {}))
+        meta = dict(meta or {})
+        if not meta.get("sources") and frame.schema.get("source") == pl.Utf8:  # rows that name their source
+            meta["sources"] = frame["source"].drop_nulls().unique().sort().to_list()
+        target.emitted.append((title, frame, meta))
         return
     if fmt is Format.xlsx:
         from aimaq.errors import AimaqError
@@ -220,15 +223,16 @@ def _min_width(heading: str, cells: pl.Series, numeric: bool) -> int:
     return max(widest if numeric else min(widest, TEXT_MIN), min(word, HEADING_WORD_MAX), 1)
 
 
-def fitting_columns(min_widths: list[int], width: int) -> list[int]:
-    """Which columns fit in `width` characters, from the left: a column that does not fit is left out and the next
-    ones are tried (each costs its width, its padding and a border; the first is always shown)."""
+def fitting_columns(min_widths: list[int], width: int, keep: tuple[int, ...] = ()) -> list[int]:
+    """Which columns fit in `width` characters: the `keep` ones (e.g. whether a row is synthetic) first, then the
+    others from the left; a column that does not fit is left out and the next ones are tried (each costs its width,
+    its padding and a border; the first is always shown). Returned in the table's order."""
     used, shown = 1, []
-    for i, w in enumerate(min_widths):
-        if not shown or used + w + 3 <= width:
+    for i in [*keep, *(i for i in range(len(min_widths)) if i not in keep)]:
+        if not shown or used + min_widths[i] + 3 <= width:
             shown.append(i)
-            used += w + 3
-    return shown
+            used += min_widths[i] + 3
+    return sorted(shown)
 
 
 def column_widths(min_widths: list[int], natural: list[int], width: int) -> list[int]:
@@ -265,7 +269,8 @@ def print_table(frame: pl.DataFrame, title: str | None = None, stream=None, note
     numeric = [dtype.is_numeric() or isinstance(dtype, pl.Decimal) for dtype in frame.dtypes]
     console = Console(file=stream, soft_wrap=False, width=_width(stream))
     min_widths = [_min_width(h, c, n) for h, c, n in zip(headings, columns, numeric)]
-    shown = fitting_columns(min_widths, console.width)
+    shown = fitting_columns(min_widths, console.width, keep=tuple(
+        i for i, code in enumerate(frame.columns) if code == "synthetic"))
     natural = [max(int(columns[i].str.len_chars().max() or 1), len(headings[i])) for i in shown]
     widths = column_widths([min_widths[i] for i in shown], natural, console.width)
     table = Table(title=title, show_lines=False)

@@ -103,7 +103,7 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 _PHRASES = [N_("Missing argument"), N_("Missing option"), N_("Missing parameter"), N_("No such option"),
             N_("Invalid value for"), N_("Invalid value"), N_("Got unexpected extra argument(s)"),
             N_("Possible options"), N_("is not a valid"), N_("is not one of"), N_("Value"), N_("Choose from"),
-            N_("does not take a value"), N_("requires an argument"), N_("No such command"),
+            N_("does not take a value"), N_("requires an argument"), N_("No such command"), N_("Did you mean"),
             # typer checks values with pydantic, whose messages come through as they are
             N_("Value error"), N_("Input should be a valid integer"), N_("Input should be a valid number"),
             N_("unable to parse string as an integer"), N_("unable to parse string as a number"),

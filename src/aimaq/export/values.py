@@ -111,6 +111,12 @@ def label_values(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(_labelled(c, VALUE_COLUMNS[c]) for c in columns)
 
 
+def value_label(column: str, code: str) -> str:
+    """One code of a column as the user reads it (e.g. in a title: scenario `medium` → «средний»)."""
+    message = VALUE_COLUMNS.get(column, {}).get(code)
+    return _(message) if message else code
+
+
 def known_codes() -> set[str]:
     """Every code value that has a label (the sweep test's list of words that must not reach a screen)."""
     return {code for mapping in VALUE_COLUMNS.values() if mapping is not FLAG for code in mapping}

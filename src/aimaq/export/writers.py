@@ -15,6 +15,7 @@ import re
 import polars as pl
 
 from aimaq.export.headings import heading, is_code_like
+from aimaq.export.values import label_values, number_kind
 from aimaq.i18n import _, format_bool, get_language
 from aimaq.ingest.escape import escape_formulas  # the importer's: one rule for text that looks like a formula
 
@@ -98,8 +99,13 @@ def _number_formats(frame: pl.DataFrame) -> dict[str, str]:
     decimals shown as far as the column needs them (up to 3)."""
     formats = {}
     for name, dtype in frame.schema.items():
+        kind = number_kind(name)
         if dtype.is_integer():
             formats[name] = "0" if is_code_like(name) else "#,##0"
+        elif dtype.is_float() and kind == "fraction":
+            formats[name] = "0.0%"  # 0.622 stays a number, shown as 62.2%
+        elif dtype.is_float() and kind in ("percent", "count"):
+            formats[name] = "#,##0.0" if kind == "percent" else "#,##0"
         elif dtype.is_float():
             formats[name] = "#,##0." + "0" * _decimals(frame[name]) if _decimals(frame[name]) else "#,##0"
     return formats
@@ -119,7 +125,7 @@ def _decimals(column: pl.Series, most: int = 3) -> int:
 
 def _write_sheet(workbook, name: str, frame: pl.DataFrame) -> None:
     formats = _number_formats(frame)
-    shown = localise_headings(escape_formulas(_yes_no(_flat(_tidy_floats(frame)))))
+    shown = localise_headings(escape_formulas(label_values(_yes_no(_flat(_tidy_floats(frame))))))
     renamed = dict(zip(frame.columns, shown.columns))
     shown.write_excel(
         workbook=workbook, worksheet=name, autofit=True, freeze_panes=(1, 0), table_style="Table Style Light 1",

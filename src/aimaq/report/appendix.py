@@ -8,6 +8,7 @@ import re
 
 import polars as pl
 
+from aimaq.export.values import JOB
 from aimaq.i18n import N_, _, ngettext
 from aimaq.report.collect import REVIEW_PUBLISHER
 from aimaq.report.facts import SRC_AIMAQ, SRC_AIMAQ_SYN, Ctx, src
@@ -30,9 +31,7 @@ _FLAG_KINDS = {"sum": N_("sum of parts differs from the total"), "ratio": N_("ra
                "text": N_("the text contradicts the table"), "table 3": N_("the count in the text differs"),
                "bns figure": N_("the figure is in earlier boundaries"),
                "reference date": N_("reference date not stated"), "37.7%": N_("shares do not add up to 100%")}
-_JOBS = {"rating": N_("quality-of-life rating"), "standards": N_("regional standards coverage"),
-         "villages": N_("villages with potential"), "forecast": N_("population forecast"),
-         "monotowns": N_("monotown classification")}
+_JOBS = JOB  # the jobs' names: the one map in aimaq.export.values
 
 
 def _flag_kind(flag: str) -> str:

@@ -11,6 +11,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from aimaq.errors import ComputationError, ValidationFailed
+from aimaq.i18n import _
 from aimaq.rural.spec import Criteria
 from aimaq.standards.geo import chord_from_km, nearest_km, to_unit_xyz
 
@@ -83,9 +84,12 @@ def classify(features: pl.DataFrame, criteria: Criteria, towns: pl.DataFrame | N
             score = np.where(v <= ind.low, 1.0, np.where(v <= ind.high, 0.5, 0.0))
         block_sum[ind.block] += np.where(ok, score, 0.0)
         block_cnt[ind.block] += ok
-    notes.append(f"indicators used {len(used)} of {len(criteria.indicators)}: {', '.join(used)}")
+    # the spec names its indicators in Russian only (their codes are in the spec the run records)
+    names = {ind.code: ind.name_ru for ind in criteria.indicators}
+    notes.append(_("Indicators used: {used} of {total}.", used=len(used), total=len(criteria.indicators)))
     if skipped:
-        notes.append(f"not in the data (skipped): {', '.join(skipped)}")
+        notes.append(_("Not in the data, left out ({n}): {names}.", n=len(skipped),
+                       names="; ".join(names[code] for code in skipped)))
     total_w = np.zeros(n)
     total = np.zeros(n)
     block_scores = {}

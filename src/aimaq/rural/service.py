@@ -50,7 +50,7 @@ def classify_villages(con: duckdb.DuckDBPyConnection, *, edition: str = "2025", 
     towns = settlements.filter(pl.col("kind").is_in(criteria.roles.town_kinds))
     out, notes = classify(features, criteria, towns)
     if out["population_2019"].null_count():
-        notes.append(f"{out['population_2019'].null_count()} villages without a 2019 population")
+        notes.append(_("Villages without a 2019 population: {n}.", n=out["population_2019"].null_count()))
     synthetic = bool(out["synthetic"].any())
     run_id = con.execute(
         """INSERT INTO rural_run (spec_name, spec_version, spec_sha256, code_version, computed_at, synthetic, notes)

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from aimaq.export.values import POTENTIAL, ROLE as ROLES  # the one map of these codes
 from aimaq.errors import AimaqError, AmbiguousNameError, UnknownNameError
 from aimaq.i18n import LANGUAGES, N_, _, format_number, normalise_language, use_language
 from aimaq.web.app import Con
@@ -550,8 +551,6 @@ def _direction_name(d) -> str:
 
 
 # --- settlement ------------------------------------------------------------------------------------------------
-ROLES = {"support": N_("support village"), "satellite": N_("satellite village"), "other": N_("other village")}
-POTENTIAL = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
 
 def settlement_context(con, pool, kato: str, year: int) -> dict:
