@@ -135,6 +135,7 @@ def main() -> None:
 
             floor = statistics.median(static_floor() for _ in range(RUNS))
             print(f"static file (floor): {floor * 1000:.0f} ms")
+
             def report(what: str, runs: list, target: float, earlier: float | None) -> None:
                 wall = statistics.median(r[0] for r in runs)
                 own = statistics.median(r[1] for r in runs)

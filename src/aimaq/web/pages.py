@@ -537,10 +537,16 @@ def region_context(con, pool, kato: str, year: int, boundaries: int | None) -> d
 
 
 def _direction_name(d) -> str:
+    """The spec's name (ru, en); in Kazakh the export's label of the direction code, as the spec has no name_kk."""
+    from aimaq.export.values import DIRECTION
     from aimaq.i18n import get_language
 
-    if get_language() == "en" and getattr(d, "name_en", None):
+    lang = get_language()
+    if lang == "en" and getattr(d, "name_en", None):
         return d.name_en
+    if lang == "kk" and d.code in DIRECTION:
+        label = _(DIRECTION[d.code])
+        return label[:1].upper() + label[1:]
     return d.name_ru
 
 
