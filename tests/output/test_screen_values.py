@@ -151,3 +151,17 @@ def test_every_label_map_is_translated_in_every_language():
                 untranslated = [c for c, shown in zip(mapping, frame[column]) if shown == mapping[c]
                                 and re.fullmatch(r"[a-z_ ()]+", shown)]
                 assert not untranslated, (lang, column, untranslated)
+
+
+def test_info_as_xlsx_has_a_titled_sheet_per_table_with_words_and_number_formats(run_cli, tmp_path):
+    out = tmp_path / "info.xlsx"
+    assert run_cli("info", "--out", out).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Территории по уровням и типам", "Итоги", "Доля синтетических данных",
+                               "Источники и методика"]
+    rows = list(book["Доля синтетических данных"].iter_rows())
+    assert [c.value for c in rows[0]] == ["Что", "Итого", "Синтетические данные", "Синтетических, %"]
+    assert rows[1][0].value == "значения" and isinstance(rows[1][2].value, int)  # a SQL sum, written as a number
+    assert rows[1][2].number_format == "#,##0" and rows[1][3].number_format == "#,##0.0"
+    csv = run_cli("info", "-f", "csv").stdout
+    assert "observations (latest revisions)" in csv and "share synthetic" in csv  # files keep the codes

@@ -108,7 +108,12 @@ def label_values(frame: pl.DataFrame) -> pl.DataFrame:
     columns = [c for c, dtype in frame.schema.items() if c in VALUE_COLUMNS and dtype == pl.String]
     if not columns:
         return frame
-    return frame.with_columns(_labelled(c, VALUE_COLUMNS[c]) for c in columns)
+    replaced = []
+    for c in columns:  # label each distinct value once, then map the column (a million rows: ~0.1 s)
+        distinct = frame.select(pl.col(c).unique().drop_nulls())
+        pairs = distinct.with_columns(_labelled(c, VALUE_COLUMNS[c]).alias("label"))
+        replaced.append(pl.col(c).replace(pairs[c], pairs["label"]))
+    return frame.with_columns(replaced)
 
 
 def value_label(column: str, code: str) -> str:
