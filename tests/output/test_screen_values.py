@@ -115,7 +115,8 @@ def test_columns_are_chosen_and_sized_to_the_width():
 
 RESULTS_COMMANDS = [
     ("info",), ("runs",), ("flags",), ("territory", "list"), ("territory", "events"), ("indicator", "list"),
-    ("rating", "show", "--year", "2024"), ("rating", "factors", "--year", "2024"), ("rating", "riskmap", "--year", "2024"),
+    ("rating", "show", "--year", "2024"), ("rating", "factors", "--year", "2024"),
+    ("rating", "riskmap", "--year", "2024"),
     ("standards", "coverage", "--year", "2023"), ("standards", "catalogue"), ("villages", "show"),
     ("monotowns", "list"), ("monotowns", "show"), ("programmes", "kpi"), ("programmes", "auyl"),
     ("forecast", "show"), ("batch", "list"),
@@ -139,8 +140,9 @@ def test_xlsx_shows_labels_and_typed_numbers_csv_keeps_codes(run_cli, tmp_path):
     header = [c.value for c in sheet[1]]
     row = {h: c for h, c in zip(header, sheet[2])}
     assert row["Сценарий"].value == "средний"
-    assert row["Численность населения"].value == pytest.approx(19765004) and row["Численность населения"].number_format == "#,##0"
-    assert row["Доля городского населения"].value == pytest.approx(0.622) and row["Доля городского населения"].number_format == "0.0%"
+    population, urban = row["Численность населения"], row["Доля городского населения"]
+    assert population.value == pytest.approx(19765004) and population.number_format == "#,##0"
+    assert urban.value == pytest.approx(0.622) and urban.number_format == "0.0%"  # a number, shown as 62.2%
 
 
 def test_every_label_map_is_translated_in_every_language():
