@@ -114,8 +114,8 @@ def _build_on_server(url: str, steps, replace: bool):
         held = con.query_server("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
                                 "AND table_name = 'schema_migration'")[0][0]
         if held and not replace:
-            raise AimaqError("the PostgreSQL database already holds Aimaq's tables: `aimaq init` only creates a new "
-                             "database (choose another one)")
+            raise AimaqError(_("the PostgreSQL database already holds Aimaq's tables: `aimaq init` only creates a "
+                               "new database (choose another one)"))
         con.run_on_server(f'DROP SCHEMA IF EXISTS "{_BUILD_SCHEMA}" CASCADE; CREATE SCHEMA "{_BUILD_SCHEMA}"',
                           schema_first=False)
         con.close()

@@ -14,9 +14,10 @@ from aimaq.store.catalogue import save_indicators
 
 # what a 1-row import must not load: other jobs' commands, pandas/pyarrow (DuckDB's `.pl()` and parameter binding
 # pull them in), rich (progress only on a terminal), Babel's .po parser (the compiled catalogue is cached), rapidfuzz
-# (suggestions only for unknown names)
+# (suggestions only for unknown names), pydantic (typer's conversion of plain values is done by aimaq.cli.coercion)
 NOT_NEEDED = ["aimaq.cli.forecast", "aimaq.cli.rating", "aimaq.cli.web", "aimaq.cli.report", "pyarrow", "pandas",
-              "numpy", "rich.console", "babel.messages.pofile", "rapidfuzz", "fastapi", "scipy", "shapely"]
+              "numpy", "rich.console", "babel.messages.pofile", "rapidfuzz", "fastapi", "scipy", "shapely",
+              "pydantic"]
 
 _PROBE = """
 import json, sys
@@ -79,3 +80,48 @@ def test_help_still_lists_every_command(capsys):
     shown = capsys.readouterr().out
     for name in cli_main._COMMAND_MODULE:
         assert f" {name} " in shown, name
+
+
+def test_plain_values_are_converted_as_typer_converts_them(tmp_path, monkeypatch):
+    """The same command line through typer's own conversion and through aimaq.cli.coercion: the same values, and
+    the same refusals in the same words."""
+    import enum
+    from pathlib import Path
+    from typing import Optional
+
+    import typer.testing
+    from typer.testing import CliRunner
+
+    from aimaq.cli import coercion
+
+    monkeypatch.setattr(typer.testing, "_get_command", lambda command: command)  # invoke a prepared command
+
+    class Colour(str, enum.Enum):
+        red = "red"
+        blue = "blue"
+
+    def command(name: str = typer.Argument(...), where: Path = typer.Option(..., "--where", exists=True),
+                out: Optional[Path] = typer.Option(None, "--out"), colour: Colour = typer.Option(Colour.red, "-c",
+                                                                                                  case_sensitive=False),
+                note: Optional[str] = typer.Option(None, "--note"), flag: bool = typer.Option(False, "--flag"),
+                times: int = typer.Option(1, "--times", min=1)) -> None:
+        print(repr((name, where, out, colour, note, flag, times)))
+
+    existing = tmp_path / "here.txt"
+    existing.write_text("x")
+    lines = [["a", "--where", str(existing)],
+             ["ä ә", "--where", str(existing), "--out", "x/y.csv", "-c", "BLUE", "--note", "", "--flag", "--times", "3"],
+             ["a", "--where", str(tmp_path / "missing")], ["a", "--where", str(existing), "-c", "green"],
+             ["a", "--where", str(existing), "--times", "0"], ["a", "--where", str(existing), "--times", "x"]]
+    for args in lines:
+        said = []
+        for direct in (False, True):
+            app = typer.Typer()
+            app.command()(command)
+            click_command = typer.main.get_command(app)
+            if direct:
+                coercion.install(click_command)
+            result = CliRunner().invoke(click_command, args)
+            said.append((result.exit_code, result.output))
+        assert said[0] == said[1], args
+        assert said[0][0] == (0 if args in lines[:2] else 2), said[0]

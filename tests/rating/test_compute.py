@@ -104,12 +104,13 @@ def test_respondents_wide_rejects_bad_weights_and_duplicates():
             C.respondents_wide(frame, ["s1", "s2"])
         return err.value.details()
 
-    assert "weight" in problems(RESP.with_columns(pl.when(pl.col("respondent_id") == 1).then(0.0)
+    # the reasons in the user's language (Russian by default)
+    assert "вес должен быть" in problems(RESP.with_columns(pl.when(pl.col("respondent_id") == 1).then(0.0)
                                                  .otherwise(pl.col("weight")).alias("weight")))
     two_weights = RESP.with_columns(pl.when((pl.col("respondent_id") == 1) & (pl.col("item") == "s2")).then(5.0)
                                     .otherwise(pl.col("weight")).alias("weight"))
-    assert "respondent 1" in problems(two_weights)
-    assert "answers s1 2 times" in problems(pl.concat([RESP, RESP.head(1)]))
+    assert "респондент 1" in problems(two_weights)
+    assert "отвечает на s1 несколько раз: 2" in problems(pl.concat([RESP, RESP.head(1)]))
 
 
 # City X's s1: respondent 1 (weight 9) answers 10, respondent 2 (weight 1) answers 0; weighted mean 9, plain mean 5.

@@ -57,8 +57,8 @@ def test_series_on_older_boundaries_sums_new_regions_and_says_what_it_cannot(db_
     table = {(r["kato"], r["period"]): r for r in rows(run.stdout)}
     east = table[("630000000", "2023")]
     assert float(east["value"]) == 730172 + 610189  # 1 Jan 2023 release (revision 2): East Kazakhstan + Abai
-    assert "sum of" in east["how"]
-    assert table[("610000000", "2010")]["how"].startswith("cannot")  # South Kazakhstan cannot be split
+    assert east["how"].startswith("сумма: ")  # in the user's language, like the note below
+    assert table[("610000000", "2010")]["how"].startswith("нельзя")  # South Kazakhstan cannot be split
     assert "нельзя показать в границах 2021 года" in run.stderr
 
 

@@ -3,6 +3,7 @@ with its data, logs no console error and requests nothing outside localhost; scr
 are kept in tests/artifacts/ (ignored by git) to look at. Timings are measured in benchmarks/bench_pages.py."""
 
 import os
+import re
 import socket
 import threading
 import time
@@ -96,6 +97,34 @@ class Watched:
         assert not self.outside, self.outside          # nothing leaves localhost
 
 
+# What a ministry user would see as broken, found in the page: an element sticking out of the viewport (outside a
+# box that scrolls on its own), a header link cut off, a short table whose last columns hide behind a scroll bar,
+# a legend entry without text, a decimal point in a Russian number.
+LAYOUT_PROBLEMS = r"""() => {
+  const W = document.documentElement.clientWidth, out = [];
+  const scrolls = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height || (r.left >= -1 && r.right <= W + 1)) continue;
+    if (!scrolls(el)) out.push("outside the viewport: " + el.tagName + " " + (el.textContent || "").trim().slice(0, 40));
+  }
+  const header = document.querySelector("header.top");
+  if (header) { const h = header.getBoundingClientRect();
+    for (const a of header.querySelectorAll("a")) { const r = a.getBoundingClientRect();
+      if (r.left < h.left - 1 || r.right > Math.min(h.right, W) + 1 || r.bottom > h.bottom + 1 || !r.width)
+        out.push("header link cut off: " + a.textContent); } }
+  for (const t of document.querySelectorAll(".scroll > table")) {
+    if (t.tHead && t.tHead.rows[0].cells.length <= 4 && t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
+      out.push("short table wider than the screen: " + t.dataset.table); }
+  for (const item of document.querySelectorAll(".legend span, .legend [role=listitem]"))
+    if (!item.textContent.trim()) out.push("legend entry without text");
+  if (document.documentElement.lang !== "en")
+    for (const td of document.querySelectorAll("td.num, .tile .value, #panel td"))
+      if (/\d\.\d/.test(td.textContent)) out.push("decimal point in a Russian/Kazakh number: " + td.textContent);
+  return out;
+}"""
+
 PAGES = {  # path → (what to wait for, texts the page must show)
     "dashboard": ("/", "body[data-map-ready]", ["5,56", "64,7", "Туркестан", "нет данных"]),
     "region": ("/region/100000000", "body[data-charts-ready]", ["Абайская область", "Семей", "Сёла по районам"]),
@@ -132,6 +161,8 @@ def test_page_renders_with_its_data(browser, server, name):
                 assert w.page.locator("#chart-forecast svg path").count() >= 3        # line and its band
             width = w.page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"] + 1, (name, label, width)             # no sideways scrolling
+            if name not in ("docs", "redoc"):                                     # our own pages
+                assert w.page.evaluate(LAYOUT_PROBLEMS) == [], (name, label)
             w.shot(f"{name}-{label}")
         finally:
             w.close()
@@ -255,6 +286,62 @@ def test_map_on_a_phone(browser, server):
         assert map_box["width"] <= 390 and map_box["height"] > 300
         assert panel_box["y"] >= map_box["y"] + map_box["height"] - 1      # the panel sits below the map
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        assert page.evaluate(LAYOUT_PROBLEMS) == []
         w.shot("map-390x844")
     finally:
         w.close()
+
+
+def test_kazakh_pages_on_a_phone(browser, server):
+    """The Kazakh dashboard and settlement page: Kazakh letters in the text and in a font that has them, the same
+    layout checks as the Russian pages."""
+    for name, path in (("dashboard", "/?lang=kk"), ("settlement", "/settlement/101001001?lang=kk"),
+                       ("map", "/map?lang=kk&region=100000000")):
+        w = Watched(browser, server, PHONE)
+        try:
+            w.page.goto(server + path)
+            w.page.wait_for_selector("body[data-charts-ready], body[data-settlements], #settlement-facts",
+                                     state="attached")
+            text = w.page.inner_text("body")
+            assert set("әғқңөұүі") & set(text.lower()), name
+            assert w.page.evaluate("document.fonts.check('14px \"DejaVu Sans\"', 'әғқңөұүһі ӘҒҚҢӨҰҮҺІ')")
+            assert w.page.evaluate(LAYOUT_PROBLEMS) == [], name
+            w.shot(f"{name}-kk-390x844")
+        finally:
+            w.close()
+
+
+def test_the_ministry_approves_a_batch_in_the_browser(browser, db, tokens):
+    """A real pending batch (an akimat's upload) on /batches: the ministry logs in with its password, sees the
+    new value beside the current one in Russian, approves it, and the value becomes readable."""
+    pytest.importorskip("python_multipart")
+    import httpx
+
+    base, stop = start_server(db)
+    w = Watched(browser, base, DESKTOP)
+    try:
+        csv = "territory,indicator,period,value,unit\nАбайская область,schools_count,2025,1512,\n"
+        sent = httpx.post(base + "/api/import", files={"file": ("d.csv", csv.encode(), "text/csv")},
+                          headers={"Authorization": f"Bearer {tokens['akimat']}"})
+        assert sent.status_code == 200 and sent.json()["status"] == "pending"
+        batch = sent.json()["batch"]
+        page = w.page
+        page.goto(base + "/batches")
+        page.fill("#name", "Министерство")
+        page.fill("#password", "secret-ministry-1")
+        page.click("#login button[type=submit]")
+        page.wait_for_selector(f"#batch-{batch}")
+        text = page.inner_text(f"#batch-{batch}").replace("\xa0", " ")
+        assert f"Пакет {batch}" in text and "Абайская область" in text and "1 512" in text and "новое" in text
+        assert "Число школ" in text and not re.search(r"\d{4}-\d\d-\d\dT", text)
+        assert re.search(r"\d\d\.\d\d\.\d{4}", text)                     # the upload's date as people write it
+        assert "Министерство" in page.inner_text("#who")
+        w.shot("batches-pending-1366x768")
+        page.click(f"button[data-approve='{batch}']")
+        page.wait_for_function("document.body.getAttribute('data-loaded') === '0'")
+        assert "Нет пакетов, ожидающих утверждения." in page.inner_text("#pending")
+        rows = httpx.get(base + "/api/series/schools_count").json()["rows"]
+        assert [(r["kato"], r["value"]) for r in rows if r["period"] == "2025"] == [("100000000", 1512.0)]
+    finally:
+        w.close()
+        stop()

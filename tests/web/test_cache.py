@@ -123,3 +123,47 @@ def test_errors_are_not_kept():
     cache = VersionedCache(failing, version=lambda: "v1")
     assert [asyncio.run(_get(cache))[0] for _ in range(3)] == [404, 404, 404]
     assert failing.calls == 3
+
+
+def test_a_head_first_does_not_leave_an_empty_body_for_get():
+    calls = []
+    cache = VersionedCache(_counting_app(calls, delay=0), version=lambda: "v1")
+
+    async def head_then_get():
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await cache({**_scope(), "method": "HEAD"}, receive, send)
+        return sent, await _get(cache)
+
+    head, (status, headers, body) = asyncio.run(head_then_get())
+    assert head[1]["body"] == b"" and int(dict(head[0]["headers"])[b"content-length"]) == len(body)
+    assert status == 200 and json.loads(body)["n"] == 1 and calls == ["/api/x"]
+
+
+def test_an_unreachable_database_is_503_with_retry_after(monkeypatch):
+    """PostgreSQL down: the data version cannot be read, so the answer is 503 with Retry-After (a real connection
+    attempt to a closed port of 127.0.0.1), never a traceback."""
+    from fastapi.testclient import TestClient
+
+    from aimaq.store.throwaway import free_port
+    from aimaq.web import create_app
+
+    url = f"postgresql://aimaq@127.0.0.1:{free_port()}/nothing"
+    with TestClient(create_app(url), raise_server_exceptions=False) as c:
+        r = c.get("/api/territories?level=region", headers={"Accept-Language": "kk"})
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    assert r.json()["detail"] == _kk("The database is busy; retry in {seconds} s", seconds=2)
+    assert "Traceback" not in r.text
+
+
+def _kk(message, **fields):
+    from aimaq.i18n import _, use_language
+
+    with use_language("kk"):
+        return _(message, **fields)

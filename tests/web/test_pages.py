@@ -9,10 +9,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from aimaq.i18n import use_language
+
 
 def text_of(html: str) -> str:
-    """Visible text with Russian number spaces (no-break, narrow no-break) as plain spaces."""
-    plain = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+    """Visible text with Russian number spaces (no-break, narrow no-break) as plain spaces, without the soft
+    hyphens of table headings."""
+    plain = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S).replace("\xad", "")
     return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
 
 
@@ -265,3 +268,14 @@ def test_the_map_years_come_from_the_data(client):
     assert re.findall(r'<option value="(\d{4})">', select) == ["2023", "2022"]
     data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
     assert data["years"] == [2023, 2022]
+
+
+def test_long_headings_break_at_syllables():
+    """Table headings get soft hyphens in their long words (the page looks the same where they fit)."""
+    from aimaq.web.pages import soft_hyphens
+
+    with use_language("ru"):
+        assert soft_hyphens("Обеспеченность, %") == "Обес\xadпе\xadчен\xadность, %"
+        assert soft_hyphens("Балл") == "Балл" and soft_hyphens("2023") == "2023"
+    with use_language("kk"):
+        assert soft_hyphens("Орындалды").replace("\xad", "") == "Орындалды" and "\xad" in soft_hyphens("Орындалды")

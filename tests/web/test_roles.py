@@ -146,7 +146,7 @@ def test_analyst_corrects_one_value_with_a_reason(client, tokens, db):
                       "406300.0", "опечатка в отчёте акимата")]
     missing = client.post("/api/observations/correct", headers=bearer(tokens["analyst"]),
                           json={**CORRECTION, "period": "1990"})
-    assert missing.status_code == 422 and "nothing to correct" in missing.json()["detail"]
+    assert missing.status_code == 422 and "исправлять нечего" in missing.json()["detail"]  # Russian by default
 
 
 def test_expired_and_revoked_tokens_are_refused(client, tokens, db):

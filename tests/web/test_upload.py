@@ -155,7 +155,7 @@ def test_wide_xlsx_outside_the_region_names_each_row_once(client, tokens, tmp_pa
 
 def test_unsupported_file_type(client, tokens):
     r = post(client, "whatever", tokens["akimat"], name="data.pdf")
-    assert r.status_code == 422 and "unsupported file type" in r.json()["detail"]
+    assert r.status_code == 422 and "неподдерживаемый тип файла" in r.json()["detail"]  # Russian by default
 
 
 def test_the_import_page(client):
@@ -215,9 +215,9 @@ def test_cli_user_add_and_list(db):
         assert token not in listed.stdout and token_hash(token) not in listed.stdout
         assert runner.invoke(_cli(), ["web", "user", "disable", "МНЭ"]).exit_code == 0
         again = runner.invoke(_cli(), ["web", "user", "add", "Акимат Абая", "--role", "akimat", "--region", "Абай"])
-        assert again.exit_code != 0 and "already exists" in str(again.exception)
+        assert again.exit_code != 0 and "уже существует" in str(again.exception)
         no_region = runner.invoke(_cli(), ["web", "user", "add", "X", "--role", "akimat"])
-        assert no_region.exit_code != 0 and "needs --region" in str(no_region.exception)
+        assert no_region.exit_code != 0 and "нужен --region" in str(no_region.exception)
         bad_role = runner.invoke(_cli(), ["web", "user", "add", "Y", "--role", "tsar"])
         assert bad_role.exit_code != 0
     finally:

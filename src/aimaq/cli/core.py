@@ -205,8 +205,14 @@ def register(app: typer.Typer) -> None:
 
         con = connect(read_only=True)
         frame = territories(con, level.lower() if level else None, _date(at))
+        # the sheet «Источники и методика»: where the registry's rows come from, whether some are generated
+        sources = frame["source"].drop_nulls().unique().sort().to_list()
+        meta = {"sources": sources, "synthetic": bool(frame["synthetic"].any())}
+        if meta["synthetic"]:
+            meta["notes"] = [_("synthetic settlements: {n} of {total}", n=int(frame["synthetic"].sum()),
+                               total=frame.height)]
         emit(frame.select("kato", "name_ru", "name_kk", "name_en", "level", "kind", "parent_kato", "valid_from",
-                          "valid_to", "population", "synthetic"), fmt)
+                          "valid_to", "population", "synthetic"), fmt, title=_("Territories"), meta=meta)
 
     @territory.command("events", help=N_("Reforms: splits, merges, renames, status changes."))
     def events_(fmt: Format = FormatOpt) -> None:
@@ -215,7 +221,9 @@ def register(app: typer.Typer) -> None:
 
         con = connect(read_only=True)
         frame = events(con).with_columns(pl.col("codes_before").list.join("|"), pl.col("codes_after").list.join("|"))
-        emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt)
+        emit(frame.select("date", "kind", "codes_before", "codes_after", "description_ru"), fmt,
+             title=_("Reforms of the territorial division"),
+             meta={"sources": frame["source"].drop_nulls().unique().sort().to_list()})
 
     @app.command("runs", help=N_("Every computed run with its methodology spec (name, version, SHA-256) and code "
                                  "version."))
@@ -243,7 +251,7 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.table:  # on a narrow screen the note is what matters: it comes right after the figure
             frame = frame.select("territory", "period", "value", "flag", "indicator", pl.exclude(
                 "territory", "period", "value", "flag", "indicator"))
-        emit(frame, fmt)
+        emit(frame, fmt, title=_("Published figures kept as published but flagged"))
 
     @app.command("series", help=N_("An indicator by territory and period, optionally on the boundaries of a chosen "
                                    "year."))
@@ -256,12 +264,23 @@ def register(app: typer.Typer) -> None:
                as_of_import: Optional[int] = typer.Option(None, "--as-of-import",
                                                           help=N_("Read the database as it stood after this import.")),
                fmt: Format = FormatOpt) -> None:
+        from aimaq.cli.output import observation_sources
+        from aimaq.store.catalogue import resolve_indicator
         from aimaq.store.db import connect
         from aimaq.territory.boundaries import series_on_boundaries
 
         con = connect(read_only=True)
         frame, notes = series_on_boundaries(con, indicator, boundaries, level=level.lower(), max_revision=revision,
                                             as_of_import=as_of_import)
-        emit(frame, fmt)
+        code = resolve_indicator(con, indicator)
+        meta = observation_sources(con, [code])
+        meta["synthetic"] = bool(con.execute("SELECT coalesce(bool_or(synthetic), FALSE) FROM observation_latest "
+                                             "WHERE indicator = ?", [code]).fetchone()[0])
+        meta["title"] = code
+        if boundaries is not None:  # how the values were carried onto the chosen year's regions
+            meta["methodology"] = [_("regions on the boundaries of {year}: values of split or merged regions are "
+                                     "summed where the indicator adds up, otherwise shown as impossible (column "
+                                     "«how»)", year=boundaries), *notes]
+        emit(frame, fmt, meta=meta)
         for note in notes:
             typer.echo(_("note: {text}", text=note), err=True)

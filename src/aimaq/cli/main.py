@@ -120,13 +120,14 @@ def early_language(argv: list[str]) -> str | None:
 def build_command(argv: list[str] | None = None):
     """The click command tree of `app` with every help text in the language of `argv` (or AIMAQ_LANG) and option
     values case-insensitive (`-f CSV`)."""
-    from aimaq.cli import texts
+    from aimaq.cli import coercion, texts
 
     i18n.set_language(None)  # an unknown --lang is reported in the default language (AIMAQ_LANG, else Russian)
     i18n.set_language(early_language(sys.argv[1:] if argv is None else argv))
     texts.translate_library_messages()
     command = typer.main.get_command(build_app(sys.argv[1:] if argv is None else argv))
     texts.translate_tree(command)
+    coercion.install(command)  # text, paths and choices converted without importing pydantic
     return command
 
 

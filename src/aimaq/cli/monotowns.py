@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is Format.table:
             frame = frame.drop("name_kk", "name_en", "region_kato", "mentions")
-        emit(frame, fmt, title=_("Monotowns"))
+        emit(frame, fmt, title=_("Monotowns"), meta=_registry_meta())
 
     @sub.command("classify", help=N_("Classify the 20 monotowns (high / medium / low potential) and store the run."))
     def classify_cmd(
@@ -96,4 +96,21 @@ def register(app: typer.Typer) -> None:
             frame = show_monotown(con, town)
         finally:
             con.close()
-        emit(frame, fmt, title=town or _("Monotowns: the latest classification"))
+        meta = _registry_meta()
+        if town is None:  # the latest classification: its run, spec and synthetic flag
+            con = _con()
+            try:
+                meta.update(run_meta(con, "monotowns"))
+            finally:
+                con.close()
+        emit(frame, fmt, title=town or _("Monotowns: the latest classification"), meta=meta)
+
+
+def _registry_meta() -> dict:
+    """The sources of the monotown registry (the 2023 list and the review), for the sheet «Источники и методика»."""
+    con = _con()
+    try:
+        rows = con.execute("SELECT DISTINCT source FROM monotown WHERE source IS NOT NULL ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    return {"sources": [r[0] for r in rows]}

@@ -59,7 +59,10 @@ def emit(frame: pl.DataFrame, fmt: Format | str = Format.table, title: str | Non
     fmt = Format(fmt.lower() if isinstance(fmt, str) else fmt)
     target = _target.get()
     if target is not None and target.out is not None and stream is None:
-        target.emitted.append((title, frame, meta or {}))
+        meta = dict(meta or {})
+        if not meta.get("sources") and frame.schema.get("source") == pl.Utf8:  # rows that name their source
+            meta["sources"] = frame["source"].drop_nulls().unique().sort().to_list()
+        target.emitted.append((title, frame, meta))
         return
     if fmt is Format.xlsx:
         from aimaq.errors import AimaqError

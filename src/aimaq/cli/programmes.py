@@ -19,6 +19,21 @@ def _con():
     return connect(read_only=True)
 
 
+def _meta() -> dict:
+    """The sheet «Источники и методика» of the programme tables: the KPI spec and the sources of its indicators."""
+    from aimaq.cli.output import observation_sources
+    from aimaq.programmes.spec import load_kpi_spec
+
+    spec = load_kpi_spec()
+    con = _con()
+    try:
+        meta = observation_sources(con, sorted({c for p in spec.programmes for c in p.indicators}))
+    finally:
+        con.close()
+    meta["methodology"] = [f"{spec.name} {spec.version} (SHA-256 {spec.sha256[:16]}…)"]
+    return meta
+
+
 def register(app: typer.Typer) -> None:
     sub = typer.Typer(help=N_("Programmes: KPIs, plan against fact, and targets."), no_args_is_help=True)
     app.add_typer(sub, name="programmes")
@@ -40,7 +55,7 @@ def register(app: typer.Typer) -> None:
             con.close()
         if fmt is Format.table:
             frame = frame.drop("programme_ru", "place")
-        emit(frame, fmt, title=_("Programme KPIs: plan, fact, target"))
+        emit(frame, fmt, title=_("Programme KPIs: plan, fact, target"), meta=_meta())
 
     @sub.command("diploma", help=N_("«With a Diploma to the Village»: recipients of the relocation allowance "
                                     "2019–2023, shares recomputed from the counts."))
@@ -55,7 +70,7 @@ def register(app: typer.Typer) -> None:
             frame = diploma_summary(con, by.lower())
         finally:
             con.close()
-        emit(frame, fmt, title=_("With a Diploma to the Village, 2019–2023 (by {by})", by=_(by.lower())))
+        emit(frame, fmt, title=_("With a Diploma to the Village, 2019–2023 (by {by})", by=_(by.lower())), meta=_meta())
 
     @sub.command("auyl", help=N_("«Auyl – El Besigi»: projects by sphere, totals, funding per project."))
     def auyl(fmt: Format = FormatOpt) -> None:
@@ -66,4 +81,4 @@ def register(app: typer.Typer) -> None:
             frame = auyl_summary(con)
         finally:
             con.close()
-        emit(frame, fmt, title=_("Auyl – El Besigi"))
+        emit(frame, fmt, title=_("Auyl – El Besigi"), meta=_meta())

@@ -66,9 +66,12 @@ def register(app: typer.Typer) -> None:
         con = _con()
         try:
             frame = service.gaps(con, kato, year, edition=edition)
+            synthetic = bool(con.execute("SELECT coalesce(bool_or(synthetic), FALSE) FROM srs_facility "
+                                         "WHERE inventory_year = ?", [year]).fetchone()[0])
         finally:
             con.close()
-        emit(frame, fmt, title=_("Gaps of {kato}, {year}", kato=kato, year=year))
+        emit(frame, fmt, title=_("Gaps of {kato}, {year}", kato=kato, year=year),
+             meta={"methodology": [_catalogue_line(edition)], "synthetic": synthetic})
 
     @sub.command("plan", help=N_("Budget plan: the exact integer program (HiGHS) beside a greedy plan; gain and gain "
                                  "per billion tenge."))
@@ -185,4 +188,14 @@ def register(app: typer.Typer) -> None:
                                "facility": i.rule.facility, "km": i.rule.km, "indicator": i.rule.indicator,
                                "threshold": i.rule.threshold, "min_population": i.min_population,
                                "cost_fixed_mln": i.cost.fixed_mln} for i in cat.items])
-        emit(frame, fmt, title=f"{cat.label} ({cat.status}) sha256 {cat.sha256[:12]}")
+        emit(frame, fmt, title=f"{cat.label} ({cat.status}) sha256 {cat.sha256[:12]}",
+             meta={"methodology": [_catalogue_line(edition)]})
+
+
+def _catalogue_line(edition: str) -> str:
+    """The catalogue edition as the sheet «Источники и методика» names a methodology: name, version, SHA-256."""
+    from aimaq.standards.spec import load_catalogue
+
+    cat = load_catalogue(edition)
+    return _("regional standards catalogue {label} ({status}), SHA-256 {sha}…", label=cat.label, status=cat.status,
+             sha=cat.sha256[:16])

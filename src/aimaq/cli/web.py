@@ -56,7 +56,10 @@ def register(app: typer.Typer) -> None:
                         log_level="warning", **SERVER_OPTIONS)
             return
         application = create_app(db_path, max_upload_mb=max_upload_mb)
-        uvicorn.run(application, host=host, port=port, log_level="info", **SERVER_OPTIONS)
+        from aimaq.web.backup import announced
+
+        with announced(application, db_path, port):  # `aimaq backup` asks this server while it holds the file
+            uvicorn.run(application, host=host, port=port, log_level="info", **SERVER_OPTIONS)
 
     users = typer.Typer(help=N_("Users who upload data through the web (tokens are shown once)."), no_args_is_help=True)
     web.add_typer(users, name="user")

@@ -9,6 +9,7 @@ import polars as pl
 
 from aimaq.composite.spec import IndexSpec
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 ASEM_DIR_ENV = "AIMAQ_COINR_ASEM_DIR"
 
@@ -23,7 +24,7 @@ def asem_dir() -> Path:
     for c in cands:
         if (c / "ASEM_iMeta.csv").exists():
             return c
-    raise SpecError("COINr ASEM reference data not found; set $AIMAQ_COINR_ASEM_DIR")
+    raise SpecError(_("COINr ASEM reference data not found; set $AIMAQ_COINR_ASEM_DIR"))
 
 
 def spec_from_imeta(imeta: pl.DataFrame, name: str, pipeline: list[dict], title: str | None = None) -> IndexSpec:

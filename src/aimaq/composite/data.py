@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from aimaq.errors import SpecError, ValidationFailed
+from aimaq.i18n import _
 
 UNIT_COLUMNS = ("uCode", "unit_code")
 YEAR_COLUMNS = ("Time", "year")
@@ -72,7 +73,8 @@ def _find(columns, names, what, required=True):
         if n in columns:
             return n
     if required:
-        raise ValidationFailed([f"data has no {what} column (expected one of {names})"])
+        raise ValidationFailed([_("data has no {what} column (expected one of {names})", what=what,
+                                  names=", ".join(map(str, names)))])
     return None
 
 
@@ -99,13 +101,13 @@ def data_from_frame(frame: pl.DataFrame, indicators: list[str], groups: list[str
     ycol = _find(cols, YEAR_COLUMNS, "year", required=False)
     missing = [c for c in indicators if c not in cols]
     if missing:
-        raise ValidationFailed([f"indicator {c!r} of the spec is not in the data" for c in missing])
+        raise ValidationFailed([_("indicator «{code}» of the spec is not in the data", code=c) for c in missing])
     missing_g = [g for g in groups if g not in cols]
     if missing_g:
-        raise ValidationFailed([f"group column {g!r} is not in the data" for g in missing_g])
+        raise ValidationFailed([_("group column «{column}» is not in the data", column=g) for g in missing_g])
     missing_d = [d for d in denominators if d not in cols]
     if missing_d:
-        raise ValidationFailed([f"denominator {d!r} is not in the data" for d in missing_d])
+        raise ValidationFailed([_("denominator «{column}» is not in the data", column=d) for d in missing_d])
     if ycol is not None:
         frame = frame.sort([ycol, ucol], maintain_order=True) if frame[ycol].n_unique() > 1 else frame
     units = np.array(frame[ucol].cast(pl.Utf8).to_list(), dtype=object)
@@ -114,13 +116,13 @@ def data_from_frame(frame: pl.DataFrame, indicators: list[str], groups: list[str
         years = np.array(frame[ycol].cast(pl.Int64).to_list())
     keys = list(zip(units, years)) if years is not None else list(units)
     if len(set(keys)) != len(keys):
-        raise ValidationFailed(["duplicate unit (and year) rows in the data"])
+        raise ValidationFailed([_("duplicate unit (and year) rows in the data")])
 
     def num(c):
         try:
             return frame[c].cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(float)
         except Exception as exc:  # pragma: no cover - defensive
-            raise ValidationFailed([f"column {c!r} is not numeric: {exc}"]) from exc
+            raise ValidationFailed([_("column «{column}» is not numeric: {error}", column=c, error=exc)]) from exc
 
     X = np.column_stack([num(c) for c in indicators]) if indicators else np.zeros((len(units), 0))
     return Data(
@@ -137,6 +139,6 @@ def read_data(path: str | Path, indicators: list[str], groups=None, denominators
     """Read a CSV (wide or long, see `data_from_frame`)."""
     path = Path(path)
     if not path.exists():
-        raise SpecError(f"data file not found: {path}")
+        raise SpecError(_("data file not found: {path}", path=path))
     frame = pl.read_csv(path, null_values=["NA", ""], infer_schema_length=10000)
     return data_from_frame(frame, indicators, groups, denominators)

@@ -16,6 +16,7 @@ from aimaq.composite.data import Data
 from aimaq.composite.spec import IndexSpec, read_yaml_source
 from aimaq.composite.steps import Step, make_step
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 
 STAGE_OF_STEP = {"denominate": "Denominated", "impute": "Imputed", "screen": "Screened", "treat": "Treated",
                  "transform": "Transformed", "normalise": "Normalised", "aggregate": "Aggregated"}
@@ -74,7 +75,7 @@ class CompositeIndex:
 
     def stage(self, name: str) -> pl.DataFrame:
         if name not in self.frames:
-            raise SpecError(f"no stage {name!r}; stages: {list(self.frames)}")
+            raise SpecError(_("no stage «{name}»; stages: {stages}", name=name, stages=", ".join(self.frames)))
         return self.frames[name].to_frame()
 
     # --- results ----------------------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ class CompositeIndex:
             d = self.frames[rec.stage]
             if code in d.icodes:
                 return d.column(code)
-        raise SpecError(f"{code!r} has not been computed; run an aggregate step")
+        raise SpecError(_("«{code}» has not been computed; run an aggregate step", code=code))
 
     def results(self) -> pl.DataFrame:
         """uCode, [Time], Index, Rank (1 = best; ties share the best rank); per year for a panel."""
@@ -96,8 +97,8 @@ class CompositeIndex:
         s = self.scores(root)
         if np.isnan(s).any():
             bad = list(d.units[np.isnan(s)])
-            raise ComputationError(f"{root} is missing for units {bad}: too little data to aggregate; "
-                                   "impute or screen them out")
+            raise ComputationError(_("{root} is missing for units {units}: too little data to aggregate; impute or "
+                                     "screen them out", root=root, units=", ".join(map(str, bad))))
         ranks = np.empty(len(s))
         for rows in d.year_blocks():
             ranks[rows] = rank_min(s[rows], descending=True)
@@ -144,12 +145,12 @@ class CompositeIndex:
     def _step_index(self, key: int | str) -> int:
         if isinstance(key, int):
             if not 0 <= key < len(self.log):
-                raise SpecError(f"no step {key}")
+                raise SpecError(_("no step «{key}»", key=key))
             return key
         for i, r in enumerate(self.log):
             if r.name == key or r.stage == key:
                 return i
-        raise SpecError(f"no step {key!r} in the log ({[r.name for r in self.log]})")
+        raise SpecError(_("no step «{key}» in the log ({steps})", key=key, steps=", ".join(r.name for r in self.log)))
 
     def with_weights(self, weights: dict[str, float] | str) -> CompositeIndex:
         """The same index re-aggregated with a user's weights (mapping code -> weight, or "equal" / "pca")."""
@@ -179,11 +180,11 @@ class CompositeIndex:
         they are; the other steps are re-run from their parameters."""
         log = read_log(log)
         if log.get("format") != LOG_FORMAT:
-            raise SpecError(f"not an Aimaq composite log (format {LOG_FORMAT})")
+            raise SpecError(_("not an Aimaq composite log (format {format})", format=LOG_FORMAT))
         spec = IndexSpec.from_dict(log["spec"])
         want = (log.get("data") or {}).get("sha256")
         if check_data and want and fingerprint(data) != want:
-            raise SpecError("the data differ from those the log was made from (fingerprint mismatch)")
+            raise SpecError(_("the data differ from those the log was made from (fingerprint mismatch)"))
         ix = cls(spec, data)
         for s in log.get("steps") or []:
             step = make_step(dict(step=s["name"], **(s.get("params") or {})))
@@ -216,9 +217,10 @@ def read_log(log: dict[str, Any] | str | Path) -> dict[str, Any]:
     try:
         out = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"the log is not valid YAML: {exc}") from exc
+        raise SpecError(_("the log is not valid YAML: {error}", error=exc)) from exc
     if not isinstance(out, dict):
-        raise SpecError(f"not an Aimaq composite log (format {LOG_FORMAT}): neither an existing file nor YAML text")
+        raise SpecError(_("not an Aimaq composite log (format {format}): neither an existing file nor YAML text",
+                          format=LOG_FORMAT))
     return out
 
 

@@ -37,12 +37,12 @@ def load_source(spec: IndexSpec, folder: Path | None = None) -> Data:
     column as uCode, auxiliary columns (denominators, imputation features) kept under their own names."""
     src = spec.extra.get("source") or {}
     if not src.get("file") or not src.get("columns"):
-        raise SpecError("the spec needs a source: section with file and columns")
+        raise SpecError(_("the spec needs a source: section with file and columns"))
     path = (folder or data_dir()) / src["file"]
     frame = pl.read_csv(path, null_values=["NA", ""], infer_schema_length=10000)
     unknown = [c for c in list(src["columns"].values()) + list(src.get("auxiliary") or []) if c not in frame.columns]
     if unknown:
-        raise SpecError(f"{path.name}: no columns {unknown}")
+        raise SpecError(_("{file}: no columns {columns}", file=path.name, columns=", ".join(map(str, unknown))))
     cols = [pl.col(src.get("unit_column", "uCode")).alias("uCode")]
     cols += [pl.col(raw).alias(code) for code, raw in src["columns"].items() if code in spec.indicators]
     aux = list(src.get("auxiliary") or [])
@@ -50,7 +50,7 @@ def load_source(spec: IndexSpec, folder: Path | None = None) -> Data:
     frame = frame.select(cols)
     missing = [c for c in spec.indicators if c not in frame.columns]
     if missing:
-        raise SpecError(f"the spec's indicators {missing} have no source column")
+        raise SpecError(_("the spec's indicators {codes} have no source column", codes=", ".join(map(str, missing))))
     return data_from_frame(frame, spec.indicators, spec.groups, aux)
 
 
@@ -107,12 +107,12 @@ def check_against_published(ix: CompositeIndex, folder: Path | None = None) -> d
     pub = pl.read_csv(folder / "published_scaled.csv")
     ours = normalised(ix)
     if pub["region"].to_list() != ours["region"].to_list():
-        raise SpecError("the regions differ from the published ones")
+        raise SpecError(_("the regions differ from the published ones"))
     scaled = max(float(np.max(np.abs(ours[c].to_numpy() - pub[c].to_numpy()))) for c in pub.columns[1:])
     score_pub = pl.read_csv(folder / "published_scores.csv")
     both = results(ix).join(score_pub, on="region", how="inner")
     if both.height != score_pub.height:
-        raise SpecError("the regions differ from the published scores")
+        raise SpecError(_("the regions differ from the published scores"))
     score = float(np.max(np.abs(both["score"].to_numpy() - both["sustainability_score"].to_numpy())))
     return {"scaled_max_abs_diff": scaled, "score_max_abs_diff": score}
 

@@ -14,6 +14,7 @@ from aimaq.composite.index import CompositeIndex, fingerprint
 from aimaq.composite.spec import IndexSpec, load_spec
 from aimaq.composite.uncertainty import UncertaintyResult, run_uncertainty
 from aimaq.errors import SpecError
+from aimaq.i18n import _
 
 STAGES = ("Denominated", "Imputed", "Screened", "Treated", "Transformed", "Normalised", "Aggregated")
 
@@ -85,7 +86,7 @@ def uncertainty_for(ix: CompositeIndex, n: int, seed: int | None = None, sensiti
     """Run the spec's `uncertainty` section (inputs, sampling, seed) with n draws."""
     u = ix.spec.uncertainty
     if not u or not u.get("inputs"):
-        raise SpecError("the spec has no `uncertainty: inputs:` section")
+        raise SpecError(_("the spec has no `uncertainty: inputs:` section"))
     return run_uncertainty(ix, u["inputs"], n=n, sampling=sampling or u.get("sampling", "random"),
                            sensitivity=sensitivity, seed=u.get("seed", 1) if seed is None else seed,
                            respondents=respondents, respondent_weight=respondent_weight)

@@ -18,6 +18,7 @@ from aimaq.composite import kernels as K
 from aimaq.composite.data import Data
 from aimaq.composite.spec import IndexSpec
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 
 
 class Step:
@@ -91,15 +92,17 @@ class Denominate(Step):
 
     def fit(self, data, spec):
         pairs = self._pairs(spec)
-        problems = [f"{c}: denominator {d!r} not in the data" for c, (d, _) in pairs.items() if d not in data.denoms]
-        problems += [f"{c}: not an indicator of the data" for c in pairs if c not in data.icodes]
+        problems = [_("{code}: denominator «{denominator}» not in the data", code=c, denominator=d)
+                    for c, (d, _scale) in pairs.items() if d not in data.denoms]
+        problems += [_("{code}: not an indicator of the data", code=c) for c in pairs if c not in data.icodes]
         if problems:
             raise SpecError("denominate: " + "; ".join(problems))
-        for c, (d, _) in pairs.items():
+        for c, (d, _scale) in pairs.items():
             den = data.denoms[d]
             bad = (den == 0) & ~np.isnan(data.column(c))
             if bad.any():
-                raise ComputationError(f"denominate: {c} / {d} has a zero denominator for {list(data.units[bad])}")
+                raise ComputationError(_("denominate: {code} / {denominator} has a zero denominator for {units}",
+                                         code=c, denominator=d, units=", ".join(map(str, data.units[bad]))))
         self.denominated_ = {c: d for c, (d, _) in pairs.items()}
         return self
 
@@ -153,20 +156,22 @@ class Impute(Step):
             m = {"method": o.get("method", self.method), "group": o.get("group", self.group),
                  "max_time": o.get("max_time", self.max_time)}
             if m["method"] not in IMPUTE_METHODS:
-                raise SpecError(f"impute: unknown method {m['method']!r} for {c} (known: {IMPUTE_METHODS})")
+                raise SpecError(_("impute: unknown method «{method}» for {code} (known: {known})", method=m["method"],
+                                  code=c, known=", ".join(IMPUTE_METHODS)))
             if m["method"].startswith("group_"):
                 if not m["group"]:
-                    raise SpecError(f"impute: method {m['method']} needs a group column")
+                    raise SpecError(_("impute: method {method} needs a group column", method=m["method"]))
                 if m["group"] not in data.groups:
-                    raise SpecError(f"impute: group column {m['group']!r} not in the data")
+                    raise SpecError(_("impute: group column «{group}» not in the data", group=m["group"]))
             if m["method"] in ("latest", "linear") and data.years is None:
-                raise SpecError(f"impute: method {m['method']} needs panel data (a year column)")
+                raise SpecError(_("impute: method {method} needs panel data (a year column)", method=m["method"]))
             if m["method"] == "knn":
                 if not (isinstance(self.k, int) and self.k >= 1):
-                    raise SpecError(f"impute: k must be a positive integer, got {self.k!r}")
+                    raise SpecError(_("impute: k must be a positive integer, got {k}", k=repr(self.k)))
                 unknown = [f for f in self.features or [] if f not in data.icodes and f not in data.denoms]
                 if unknown:
-                    raise SpecError(f"impute: knn features {unknown} are neither indicators nor data columns")
+                    raise SpecError(_("impute: knn features {features} are neither indicators nor data columns",
+                                      features=", ".join(map(str, unknown))))
             plan[c] = m
         return plan
 
@@ -317,10 +322,11 @@ class Screen(Step):
             return self.cols_
         t = self.indicator_threshold
         if not (isinstance(t, (int, float)) and 0 <= t <= 1):
-            raise SpecError("screen: indicator_threshold must lie in [0, 1]")
+            raise SpecError(_("screen: indicator_threshold must lie in [0, 1]"))
         unknown = [c for c in self.indicator_force_include or [] if c not in data.icodes]
         if unknown:
-            raise SpecError(f"screen: indicator_force_include names unknown indicators {unknown}")
+            raise SpecError(_("screen: indicator_force_include names unknown indicators {codes}",
+                              codes=", ".join(map(str, unknown))))
         avail = (~np.isnan(data.X)).mean(axis=0) if len(data.units) else np.zeros(k)
         forced = np.isin(np.array(data.icodes, dtype=object), list(self.indicator_force_include or []))
         drop = (avail < t) & ~forced
@@ -328,15 +334,15 @@ class Screen(Step):
         self.removed_indicators_ = {c: f"availability {a:.4g} < {t:g}" for c, a, d in
                                     zip(data.icodes, avail, drop) if d}
         if drop.all():
-            raise ComputationError(f"screen: every indicator has availability below {t}")
+            raise ComputationError(_("screen: every indicator has availability below {threshold}", threshold=t))
         self.cols_ = np.nonzero(~drop)[0]
         return self.cols_
 
     def fit(self, data, spec):
         if self.by not in ("na", "zeros", "na_and_zeros", "none"):
-            raise SpecError(f"screen: unknown rule {self.by!r}")
+            raise SpecError(_("screen: unknown rule «{rule}»", rule=self.by))
         if not 0 <= self.threshold <= 1 or not 0 <= self.nonzero_threshold <= 1:
-            raise SpecError("screen: thresholds must lie in [0, 1]")
+            raise SpecError(_("screen: thresholds must lie in [0, 1]"))
         cols = self._screen_indicators(data)
         self._n_indicators = len(data.icodes)
         X = data.X[:, cols]
@@ -360,7 +366,7 @@ class Screen(Step):
                               for u, y, a in zip(units, data.years if data.years is not None else units, avail)}
         self.removed_units_ = sorted({str(u) for u in units[drop]})
         if self.keep_.sum() == 0:
-            raise ComputationError("screen: every unit was screened out")
+            raise ComputationError(_("screen: every unit was screened out"))
         return self
 
     def compute(self, X, data=None, spec=None):
@@ -484,7 +490,8 @@ class Transform(Step):
             o = _override(spec, c, "transform")
             m = (o.get("method") if isinstance(o, dict) else o) or self.method
             if m not in K.TRANSFORMS:
-                raise SpecError(f"transform: unknown method {m!r} for {c} (known: {K.TRANSFORMS})")
+                raise SpecError(_("transform: unknown method «{method}» for {code} (known: {known})", method=m, code=c,
+                                  known=", ".join(K.TRANSFORMS)))
             plan[c] = m
         return plan
 
@@ -505,7 +512,7 @@ class Transform(Step):
                 col = np.asarray(X[..., j]).reshape(-1, len(data.units))[0]
                 low = 0.0 if m != "log1p" else -1.0
                 bad = data.units[(col < low) | ((col == low) & (m != "sqrt"))]
-                raise ComputationError(f"{exc} (units {list(bad)})") from exc
+                raise ComputationError(_("{error} (units {units})", error=exc, units=", ".join(map(str, bad)))) from exc
         return X
 
     def transform(self, data, spec):
@@ -521,7 +528,8 @@ NORMALISE_METHODS = ("minmax", "zscore", "rank", "prank", "dist2targ", "dist2max
 def _norm_spec(method: str, params: dict | None):
     params = dict(params or {})
     if method not in NORMALISE_METHODS:
-        raise SpecError(f"normalise: unknown method {method!r} (known: {NORMALISE_METHODS})")
+        raise SpecError(_("normalise: unknown method «{method}» (known: {known})", method=method,
+                          known=", ".join(NORMALISE_METHODS)))
     return method, params
 
 
@@ -558,26 +566,28 @@ def _from_own_units(m: str, b: dict, d: np.ndarray) -> dict[str, np.ndarray]:
             return {"min": col("worst"), "target": col("target")}
         return {"lower": col("lower", False), "upper": col("upper", False)}
     except (KeyError, TypeError, ValueError) as exc:
-        raise SpecError(f"normalise: logged bounds for {m} are incomplete ({exc})") from exc
+        raise SpecError(_("normalise: logged bounds for {method} are incomplete ({error})", method=m, error=exc)) from exc
 
 
 def _reference_rows(reference, data: Data) -> np.ndarray:
     """Row indices selected by `reference`: a year, a list of years, or {years: [...], units: [...]}."""
     if isinstance(reference, bool) or not isinstance(reference, (int, list, tuple, dict)):
-        raise SpecError(f"normalise: reference must be a year, a list of years or {{years, units}}, got {reference!r}")
+        raise SpecError(_("normalise: reference must be a year, a list of years or a mapping of years and units, "
+                          "got {reference}", reference=repr(reference)))
     ref = {"years": reference} if not isinstance(reference, dict) else dict(reference)
     unknown = set(ref) - {"years", "units"}
     if unknown:
-        raise SpecError(f"normalise: unknown reference keys {sorted(unknown)} (known: years, units)")
+        raise SpecError(_("normalise: unknown reference keys {keys} (known: years, units)",
+                          keys=", ".join(sorted(map(str, unknown)))))
     mask = np.ones(len(data.units), dtype=bool)
     years = ref.get("years")
     if years is not None:
         years = [years] if isinstance(years, int) else list(years)
         if data.years is None:
-            raise SpecError("normalise: a reference year needs panel data (a year column)")
+            raise SpecError(_("normalise: a reference year needs panel data (a year column)"))
         absent = [y for y in years if y not in set(data.years.tolist())]
         if absent:
-            raise SpecError(f"normalise: reference years {absent} are not in the data")
+            raise SpecError(_("normalise: reference years {years} are not in the data", years=", ".join(map(str, absent))))
         mask &= np.isin(data.years, years)
     units = ref.get("units")
     if units is not None:
@@ -585,10 +595,10 @@ def _reference_rows(reference, data: Data) -> np.ndarray:
         have = set(data.units.astype(str).tolist())
         absent = [u for u in units if u not in have]
         if absent:
-            raise SpecError(f"normalise: reference units {absent} are not in the data")
+            raise SpecError(_("normalise: reference units {units} are not in the data", units=", ".join(map(str, absent))))
         mask &= np.isin(data.units.astype(str), units)
     if not mask.any():
-        raise SpecError("normalise: the reference selects no rows")
+        raise SpecError(_("normalise: the reference selects no rows"))
     return np.nonzero(mask)[0]
 
 
@@ -654,8 +664,9 @@ class Normalise(Step):
         if self.reference is not None:
             bad = sorted({plan[c][0] for c in data.icodes} & {"rank", "prank"})
             if bad:
-                raise SpecError(f"normalise: {bad} rank within each year and have no bounds to fit on a reference; "
-                                "use minmax, zscore, dist2max, dist2targ, fracmax or goalposts")
+                raise SpecError(_("normalise: {methods} rank within each year and have no bounds to fit on a "
+                                  "reference; use minmax, zscore, dist2max, dist2targ, fracmax or goalposts",
+                                  methods=", ".join(bad)))
         for key, cols in groups.items():
             m, p = plan[data.icodes[cols[0]]]
             codes = [data.icodes[j] for j in cols]
@@ -669,7 +680,8 @@ class Normalise(Step):
                     block = bounds.get(bkey)
                     if block is None or any(c not in block for c in codes):
                         missing = [c for c in codes if block is None or c not in block]
-                        raise ComputationError(f"{what}: no logged bounds for {missing} in block {bkey!r}")
+                        raise ComputationError(_("{what}: no logged bounds for {codes} in block «{block}»", what=what,
+                                                 codes=missing, block=bkey))
                     logged = _from_own_units(m, [block[c] for c in codes], d)
                 if m == "goalposts":
                     if logged is not None:
@@ -679,7 +691,7 @@ class Normalise(Step):
                         if lo is None or hi is None:
                             gp = [spec.nodes[c].goalposts for c in codes]
                             if any(g is None for g in gp):
-                                raise SpecError(f"{what}: goalposts missing in the spec for some indicator")
+                                raise SpecError(_("{what}: goalposts missing in the spec for some indicator", what=what))
                             lo, hi = _goalposts_bounds(gp, sub if fit_rows is rows else np.ascontiguousarray(
                                 np.moveaxis(X[:, fit_rows][:, :, cols], 1, 2)), what)
                     y = _goalposts_batched(sub, lo, hi, d, p.get("scale", 1.0), p.get("trunc", True), what)
@@ -687,7 +699,7 @@ class Normalise(Step):
                     st = {"lower": np.broadcast_to(lo, kshape), "upper": np.broadcast_to(hi, kshape)}
                 elif m == "piecewise":
                     if not p.get("threshold"):
-                        raise SpecError(f"{what}: piecewise needs params: {{threshold: t}}")
+                        raise SpecError(_("{what}: piecewise needs params with a threshold", what=what))
                     y = K.norm_piecewise(sub, float(p["threshold"]), d, p.get("scale", 1.0))
                     st = {}
                 else:
@@ -704,7 +716,7 @@ class Normalise(Step):
                                 t = ([spec.nodes[c].target for c in codes] if "target" not in p
                                      else [p["target"]] * len(codes))
                                 if any(v is None for v in t):
-                                    raise SpecError(f"{what}: target missing in the spec for some indicator")
+                                    raise SpecError(_("{what}: target missing in the spec for some indicator", what=what))
                                 target = np.broadcast_to(np.array(t, float).reshape(1, -1, 1) * d,
                                                          fit.shape[:2] + (1,))
                             try:
@@ -763,7 +775,7 @@ def _goalposts_bounds(gp: list, fit: np.ndarray, what: str):
                     warnings.simplefilter("ignore", RuntimeWarning)
                     vals = (np.nanmin if v == "min" else np.nanmax)(fit[:, i, :], axis=-1)
                 if np.isnan(vals).any():
-                    raise ComputationError(f"{what}: no values to fit the {v} goalpost")
+                    raise ComputationError(_("{what}: no values to fit the {end} goalpost", what=what, end=v))
                 arr[:, i, 0] = vals
             else:
                 arr[:, i, 0] = float(v)
@@ -808,7 +820,8 @@ class AggregationPlan:
                 present.add(a)
                 aggregates.append(a)
         if spec.root not in present:
-            raise ComputationError(f"aggregate: {spec.root} has no children left (all its indicators were dropped)")
+            raise ComputationError(_("aggregate: {root} has no children left (all its indicators were dropped)",
+                                     root=spec.root))
         self.nodes = list(indicators) + aggregates
         self.index = {c: i for i, c in enumerate(self.nodes)}
         self.n_ind = len(indicators)
@@ -818,7 +831,8 @@ class AggregationPlan:
             node = spec.nodes[a]
             m = (methods or {}).get(a) or node.aggregation or method
             if m not in K.AGGREGATORS:
-                raise SpecError(f"aggregate: unknown method {m!r} for {a} (known: {list(K.AGGREGATORS)})")
+                raise SpecError(_("aggregate: unknown method «{method}» for {code} (known: {known})", method=m, code=a,
+                                  known=", ".join(K.AGGREGATORS)))
             p = dict(params or {}) if m == method else {}
             p.update(node.aggregation_params or {})
             self.steps.append((self.index[a], np.array(kids), m, p, a))
@@ -848,18 +862,18 @@ def pca_weights(values: np.ndarray, kind: str = "pca") -> np.ndarray:
     to sum 1 (COINr-style: COINr takes the loadings themselves, which the aggregation renormalises; the absolute
     value removes PCA's arbitrary sign)."""
     if kind not in PCA_WEIGHTS:
-        raise SpecError(f"pca weights: kind must be one of {PCA_WEIGHTS}")
+        raise SpecError(_("pca weights: kind must be one of {kinds}", kinds=", ".join(PCA_WEIGHTS)))
     ok = ~np.isnan(values).any(axis=1)
     x = values[ok]
     if x.shape[1] == 1:
         return np.ones(1)
     if x.shape[0] < 3:
-        raise ComputationError("pca weights: fewer than 3 complete units")
+        raise ComputationError(_("pca weights: fewer than 3 complete units"))
     sd = x.std(axis=0, ddof=1)
     if (sd == 0).any():
-        raise ComputationError("pca weights: a constant child")
+        raise ComputationError(_("pca weights: a constant child"))
     z = (x - x.mean(axis=0)) / sd
-    _, vecs = np.linalg.eigh(np.corrcoef(z, rowvar=False))
+    _values, vecs = np.linalg.eigh(np.corrcoef(z, rowvar=False))
     v = vecs[:, -1]
     if kind == "pca_abs":
         return np.abs(v) / np.abs(v).sum()
@@ -896,10 +910,10 @@ class Aggregate(Step):
         if isinstance(self.weights, dict):
             unknown = [c for c in self.weights if c not in plan.index]
             if unknown:
-                raise SpecError(f"aggregate: weights for unknown nodes {unknown}")
+                raise SpecError(_("aggregate: weights for unknown nodes {nodes}", nodes=", ".join(map(str, unknown))))
             for c, v in self.weights.items():
                 if not (isinstance(v, (int, float)) and v >= 0):
-                    raise SpecError(f"aggregate: weight of {c} must be a number >= 0")
+                    raise SpecError(_("aggregate: weight of {code} must be a number >= 0", code=c))
                 w[plan.index[c]] = float(v)
         elif self.weights == "equal":
             w[:] = 1.0
@@ -909,8 +923,8 @@ class Aggregate(Step):
                     if child in plan.index:
                         w[plan.index[child]] = v
         elif self.weights not in ("spec",) + PCA_WEIGHTS:
-            raise SpecError(f"aggregate: weights must be spec | equal | pca | pca_abs | ahp | a mapping, "
-                            f"got {self.weights!r}")
+            raise SpecError(_("aggregate: weights must be spec, equal, pca, pca_abs, ahp or a mapping, got {weights}",
+                              weights=repr(self.weights)))
         return w
 
     def load_fitted(self, fitted: dict[str, Any]) -> Aggregate:
@@ -926,7 +940,7 @@ class Aggregate(Step):
         if frozen is not None:
             missing = [c for c in plan.nodes if c not in frozen]
             if missing:
-                raise ComputationError(f"aggregate: no logged weights for {missing}")
+                raise ComputationError(_("aggregate: no logged weights for {nodes}", nodes=missing))
             w = np.array([float(frozen[c]) for c in plan.nodes])
         elif self.weights in PCA_WEIGHTS:
             V = plan.run(data.X[None], w[None])[0]
@@ -961,7 +975,7 @@ def ahp_for_spec(spec: IndexSpec) -> dict[str, dict]:
     from aimaq.composite.spec import parse_ratio
 
     if not any(n.ahp for n in spec.nodes.values()):
-        raise SpecError("aggregate: weights ahp, but no aggregate has an ahp: section")
+        raise SpecError(_("aggregate: weights ahp, but no aggregate has an ahp: section"))
     out = {}
     for code, node in spec.nodes.items():
         if node.kind != "aggregate" or not node.ahp:
@@ -971,7 +985,7 @@ def ahp_for_spec(spec: IndexSpec) -> dict[str, dict]:
         try:
             r = K.ahp_weights(K.ahp_matrix(upper))
         except ValueError as exc:
-            raise SpecError(f"aggregate: ahp of {code}: {exc}") from exc
+            raise SpecError(_("aggregate: ahp of {code}: {error}", code=code, error=exc)) from exc
         out[code] = {"weights": {c: float(v) for c, v in zip(order, r["weights"])},
                      "lambda_max": r["lambda_max"], "ci": r["ci"], "cr": r["cr"], "consistent": bool(r["cr"] <= 0.1)}
     return out
@@ -986,9 +1000,10 @@ def make_step(d: dict[str, Any]) -> Step:
     name = d.pop("step", None)
     cls = STEP_CLASSES.get(name)
     if cls is None:
-        raise SpecError(f"unknown step {name!r} (known: {list(STEP_CLASSES)})")
+        raise SpecError(_("unknown step «{name}» (known: {known})", name=name, known=", ".join(STEP_CLASSES)))
     allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     bad = [k for k in d if k not in allowed]
     if bad:
-        raise SpecError(f"step {name}: unknown parameters {bad} (allowed: {allowed})")
+        raise SpecError(_("step {name}: unknown parameters {keys} (allowed: {allowed})", name=name,
+                          keys=", ".join(map(str, bad)), allowed=", ".join(map(str, allowed))))
     return cls(**d)

@@ -26,6 +26,7 @@ from aimaq.composite.kernels import rank_min
 from aimaq.composite.spec import IndexSpec
 from aimaq.composite.steps import Aggregate, Denominate, Impute, Normalise, Screen, Transform, Treat
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 
 INPUT_TYPES = ("winmax", "normalisation", "aggregation", "weights", "drop", "bootstrap")
 
@@ -49,13 +50,15 @@ class UncertainInput:
         d = dict(d)
         t = d.get("type")
         if t not in INPUT_TYPES:
-            raise SpecError(f"uncertainty input {d.get('name')!r}: type must be one of {INPUT_TYPES}")
+            raise SpecError(_("uncertainty input «{name}»: type must be one of {types}", name=d.get("name"),
+                              types=", ".join(INPUT_TYPES)))
         noise = d.get("noise")
         if noise is not None:
             noise = {int(k): float(v) for k, v in noise.items()}
         unknown = set(d) - {"name", "type", "values", "noise", "n_sets", "weight"}
         if unknown:
-            raise SpecError(f"uncertainty input {d.get('name')!r}: unknown keys {sorted(unknown)}")
+            raise SpecError(_("uncertainty input «{name}»: unknown keys {keys}", name=d.get("name"),
+                              keys=", ".join(sorted(map(str, unknown)))))
         return cls(name=str(d.get("name", t)), type=t, values=d.get("values"), noise=noise, n_sets=d.get("n_sets"),
                    weight=d.get("weight"))
 
@@ -137,7 +140,7 @@ def _noisy_weight_sets(w: np.ndarray, levels: np.ndarray, noise: dict[int, float
     for lev, f in noise.items():
         cols = np.nonzero(levels == lev)[0]
         if len(cols) == 0:
-            raise SpecError(f"weights noise: no node at level {lev}")
+            raise SpecError(_("weights noise: no node at level {level}", level=lev))
         u = rng.random((n_sets, len(cols)))
         out[:, cols] = w[cols] * (1 + f * (2 * u - 1))
     return out
@@ -153,19 +156,19 @@ def bootstrap_raw(raw: Data, respondents: pl.DataFrame, n_sets: int, rng, unit_c
     if unit_col not in respondents.columns:
         unit_col = "unit_code"
     if unit_col not in respondents.columns:
-        raise SpecError("bootstrap: respondent data need a uCode (or unit_code) column")
+        raise SpecError(_("bootstrap: respondent data need a uCode (or unit_code) column"))
     cols = [c for c in raw.icodes if c in respondents.columns and c != weight]
     if not cols:
-        raise SpecError("bootstrap: respondent data share no indicator column with the index")
+        raise SpecError(_("bootstrap: respondent data share no indicator column with the index"))
     out = np.repeat(raw.X[None], n_sets, axis=0)
     ucodes = respondents[unit_col].cast(pl.Utf8).to_numpy()
     vals = respondents.select(cols).cast(pl.Float64).fill_null(np.nan).to_numpy()
     if weight is not None:
         if weight not in respondents.columns:
-            raise SpecError(f"bootstrap: no respondent weight column {weight!r}")
+            raise SpecError(_("bootstrap: no respondent weight column «{column}»", column=weight))
         w = respondents[weight].cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy()
         if not (np.isfinite(w) & (w > 0)).all():
-            raise SpecError(f"bootstrap: respondent weights ({weight}) must be positive numbers")
+            raise SpecError(_("bootstrap: respondent weights ({column}) must be positive numbers", column=weight))
     else:
         w = np.ones(len(vals))
     jcols = [raw.icodes.index(c) for c in cols]
@@ -197,7 +200,7 @@ def _sample(kind: str, n: int, d: int, seed: int):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return qmc.Sobol(d, scramble=True, seed=seed).random(n)
-    raise SpecError(f"sampling must be random or sobol, got {kind!r}")
+    raise SpecError(_("sampling must be random or sobol, got «{kind}»", kind=kind))
 
 
 def _pick(u: np.ndarray, k: int) -> np.ndarray:
@@ -217,28 +220,28 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
     Each replicate resamples respondents with equal probability and takes weighted means (`bootstrap_raw`)."""
     inputs = [i if isinstance(i, UncertainInput) else UncertainInput.from_dict(i) for i in inputs]
     if not inputs:
-        raise SpecError("uncertainty: no inputs")
+        raise SpecError(_("uncertainty: no inputs"))
     spec: IndexSpec = ix.spec
     d = len(inputs)
     names = [i.name for i in inputs]
     if len(set(names)) != d:
-        raise SpecError("uncertainty: input names must be unique")
+        raise SpecError(_("uncertainty: input names must be unique"))
     rng = np.random.default_rng(seed + 7919)
 
     i_treat, i_norm, i_agg = (_find_step(ix, s) for s in ("treat", "normalise", "aggregate"))
     if i_agg is None:
-        raise SpecError("uncertainty: the index has no aggregate step")
+        raise SpecError(_("uncertainty: the index has no aggregate step"))
     types = {i.type for i in inputs}
     if "winmax" in types and i_treat is None:
-        raise SpecError("uncertainty: winmax varies but the pipeline has no treat step")
+        raise SpecError(_("uncertainty: winmax varies but the pipeline has no treat step"))
     if "normalisation" in types and i_norm is None:
-        raise SpecError("uncertainty: normalisation varies but the pipeline has no normalise step")
+        raise SpecError(_("uncertainty: normalisation varies but the pipeline has no normalise step"))
 
     # ---- the sample ------------------------------------------------------------------------------------------
     problem = None
     if sensitivity:
         if d < 2:
-            raise SpecError("sensitivity analysis needs at least two uncertain inputs")
+            raise SpecError(_("sensitivity analysis needs at least two uncertain inputs"))
         from SALib.sample import sobol as sobol_sample
 
         problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
@@ -272,12 +275,12 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
             choices[inp.name] = _pick(u, len(winmax_vals))
         elif inp.type == "normalisation":
             if not inp.values:
-                raise SpecError("normalisation input needs values")
+                raise SpecError(_("normalisation input needs values"))
             norm_alts = [(v["method"], v.get("params") or {}) if isinstance(v, dict) else (v, {}) for v in inp.values]
             choices[inp.name] = _pick(u, len(norm_alts))
         elif inp.type == "aggregation":
             if not inp.values:
-                raise SpecError("aggregation input needs values")
+                raise SpecError(_("aggregation input needs values"))
             agg_alts = [(v["method"], v.get("params")) if isinstance(v, dict) else (v, None) for v in inp.values]
             choices[inp.name] = _pick(u, len(agg_alts))
         elif inp.type == "weights":
@@ -288,11 +291,11 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
             drop_vals = list(inp.values) if inp.values is not None else [None] + list(agg_in.icodes)
             bad = [v for v in drop_vals if v is not None and v not in plan0.index]
             if bad:
-                raise SpecError(f"drop: unknown indicators {bad}")
+                raise SpecError(_("drop: unknown indicators {codes}", codes=", ".join(map(str, bad))))
             choices[inp.name] = _pick(u, len(drop_vals))
         elif inp.type == "bootstrap":
             if respondents is None:
-                raise SpecError("bootstrap input needs respondent-level data (respondents=...)")
+                raise SpecError(_("bootstrap input needs respondent-level data (respondents=...)"))
             n_boot = inp.n_sets or (100 if sensitivity else n)
             choices[inp.name] = _pick(u, n_boot)
             boot_weight = respondent_weight or inp.weight
@@ -376,13 +379,14 @@ def run_uncertainty(ix: CompositeIndex, inputs: list[UncertainInput | dict], n: 
                 V = plan.run(Xn[inv_n[dd]], W[dd])
             except ComputationError as exc:
                 bad = _first_failing(plan, Xn, inv_n, W, dd)
-                raise ComputationError(f"replication {bad + 1} failed ({_describe(inputs, choices, bad)}): {exc}")\
-                    from exc
+                raise ComputationError(_("replication {n} failed ({inputs}): {error}", n=bad + 1,
+                                         inputs=_describe(inputs, choices, bad), error=exc)) from exc
             scores[dd] = V[..., root_i]
     if np.isnan(scores).any():
         bad = int(np.nonzero(np.isnan(scores).any(axis=1))[0][0])
-        raise ComputationError(f"replication {bad + 1} failed ({_describe(inputs, choices, bad)}): "
-                               f"{spec.root} is missing for some unit")
+        raise ComputationError(_("replication {n} failed ({inputs}): {error}", n=bad + 1,
+                                 inputs=_describe(inputs, choices, bad),
+                                 error=_("{root} is missing for some unit", root=spec.root)))
 
     ranks = np.empty_like(scores)
     for rows in base.year_blocks():

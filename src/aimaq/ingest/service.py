@@ -22,6 +22,7 @@ from aimaq.errors import ValidationFailed
 from aimaq.ingest.readers import read_sheets
 from aimaq.ingest.validate import RECORD_SCHEMA, Context, Parsed, indicator_spec_frame, validate_sheets
 from aimaq.store.db import transaction
+from aimaq.i18n import _
 
 SPEC_COLUMNS = ("min_value", "max_value", "granularity", "kind")
 CONFLICT_RETRIES = 5
@@ -185,8 +186,8 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
         from aimaq.errors import AimaqError
 
         first = repeated.row(0, named=True)
-        raise AimaqError(f"{file}: a key is given twice in one batch: {first['kato']}, {first['indicator']}, "
-                         f"{first['period']}, {first['breakdown']!r}")
+        raise AimaqError(_("{file}: a key is given twice in one batch: {key}", file=file,
+                           key=f"{first['kato']}, {first['indicator']}, {first['period']}, {first['breakdown']!r}"))
     with _parquet(incoming) as source_sql:
         changes_sql = _CHANGES_SQL.format(incoming=source_sql)
         if dry_run:
@@ -195,6 +196,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
             for attempt in range(CONFLICT_RETRIES):
                 try:
                     with transaction(con):
+                        _writers_take_turns(con)
                         con.execute(f"CREATE OR REPLACE TEMP TABLE _changes AS {changes_sql}")
                         changes = query_frame(con, "SELECT * FROM _changes")
                         import_id = _write(con, changes, file=file, layout=layout, source=source,
@@ -207,6 +209,16 @@ def write_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, file: st
                     if attempt == CONFLICT_RETRIES - 1:
                         raise
     return _result(file, layout, changes, False, import_id)
+
+
+def _writers_take_turns(con) -> None:
+    """PostgreSQL: an import of another process waits here until this transaction ends (a table lock that conflicts
+    with itself, never with readers), so the latest revisions read next are final until COMMIT. DuckDB needs
+    nothing: one process writes a file, and its writers take turns (`_one_writer`)."""
+    from aimaq.store.db import ServerConnection
+
+    if isinstance(con, ServerConnection):
+        con.run_on_server("LOCK TABLE observation IN SHARE ROW EXCLUSIVE MODE")
 
 
 def query_frame(con, sql: str) -> pl.DataFrame:

@@ -50,7 +50,7 @@ def load_monotowns(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)write the monotown table from the shipped list. Returns the number of towns."""
     frame = monotown_registry(con)
     if frame["kato"].n_unique() != frame.height:
-        raise ComputationError("two monotowns resolved to the same territory")
+        raise ComputationError(_("two monotowns resolved to the same territory"))
     with transaction(con):
         con.execute("DELETE FROM monotown")
         con.register("_mt", frame.to_arrow())
@@ -84,7 +84,7 @@ def build_synthetic_monotown_data(con: duckdb.DuckDBPyConnection, seed: int = 20
     total_ref = syn["population"]["total"]
     total = _published(con, total_ref)
     if len(total) != 1:
-        raise ComputationError(f"published monotown population total not found ({total_ref})")
+        raise ComputationError(_("published monotown population total not found ({ref})", ref=total_ref))
     population_total = total[0][1] * float(total_ref.get("scale", 1))
     published, means = [], {}
     for item in syn["indicators"]:
@@ -94,7 +94,8 @@ def build_synthetic_monotown_data(con: duckdb.DuckDBPyConnection, seed: int = 20
         if "mean" in item:
             got = [v for k, v in _published(con, item["mean"]) if k == NATIONAL]
             if len(got) != 1:
-                raise ComputationError(f"published mean for {item['code']} not found ({item['mean']})")
+                raise ComputationError(_("published mean for {code} not found ({ref})", code=item["code"],
+                                                 ref=item["mean"]))
             means[item["code"]] = got[0]
     pub = pl.DataFrame(published, schema={"kato": pl.Utf8, "indicator": pl.Utf8, "value": pl.Float64}, orient="row")
     directions = {code: int(spec.index.nodes[code].direction) for code in spec.index.indicators}

@@ -21,6 +21,7 @@ from aimaq.composite.kernels import rank_min
 from aimaq.composite.uncertainty import UncertaintyResult
 from aimaq.errors import ComputationError, ValidationFailed
 from aimaq.rating.spec import RESPONDENT_WEIGHT, ROOT, RatingSpec
+from aimaq.i18n import _
 
 
 # --- survey ----------------------------------------------------------------------------------------------------
@@ -32,13 +33,14 @@ def survey_item_means(responses: pl.DataFrame) -> pl.DataFrame:
     need = {"kato", "respondent_id", "weight", "item", "answer"}
     missing = need - set(responses.columns)
     if missing:
-        raise ValidationFailed([f"survey responses have no column {c!r}" for c in sorted(missing)])
+        raise ValidationFailed([_("survey responses have no column «{column}»", column=c) for c in sorted(missing)])
     bad = responses.filter(pl.col("answer").is_not_null() & ((pl.col("answer") < 0) | (pl.col("answer") > 10)))
     if bad.height:
-        raise ValidationFailed([f"answer {r['answer']} of respondent {r['respondent_id']} to {r['item']} is outside 0–10"
+        raise ValidationFailed([_("answer {answer} of respondent {respondent} to {item} is outside 0–10",
+                                  answer=r["answer"], respondent=r["respondent_id"], item=r["item"])
                                 for r in bad.head(20).to_dicts()])
     if responses.filter(pl.col("weight").is_null() | (pl.col("weight") <= 0)).height:
-        raise ValidationFailed(["survey weights must be positive"])
+        raise ValidationFailed([_("survey weights must be positive")])
     ok = responses.filter(pl.col("answer").is_not_null())
     return (ok.group_by("kato", "item")
             .agg(((pl.col("weight") * pl.col("answer")).sum() / pl.col("weight").sum()).alias("mean"),
@@ -59,21 +61,22 @@ def respondents_wide(responses: pl.DataFrame, items: list[str], weight: str = RE
     need = {"kato", "respondent_id", "weight", "item", "answer"}
     missing = need - set(responses.columns)
     if missing:
-        raise ValidationFailed([f"survey responses have no column {c!r}" for c in sorted(missing)])
+        raise ValidationFailed([_("survey responses have no column «{column}»", column=c) for c in sorted(missing)])
     if weight in items:
-        raise ValidationFailed([f"the survey item {weight!r} clashes with the weight column"])
+        raise ValidationFailed([_("the survey item «{item}» clashes with the weight column", item=weight)])
     r = responses.filter(pl.col("item").is_in(items))
     w = r.group_by("kato", "respondent_id").agg(pl.col("weight").first(), pl.col("weight").n_unique().alias("nw"))
     bad = w.filter((pl.col("nw") > 1) | pl.col("weight").is_null() | (pl.col("weight") <= 0))
     if bad.height:
-        raise ValidationFailed([f"respondent {x['respondent_id']} ({x['kato']}): survey weight must be one positive "
-                                f"number" for x in bad.head(20).to_dicts()])
+        raise ValidationFailed([_("respondent {respondent} ({kato}): survey weight must be one positive number",
+                                  respondent=x["respondent_id"], kato=x["kato"]) for x in bad.head(20).to_dicts()])
     try:
         wide = r.pivot(on="item", index=["kato", "respondent_id"], values="answer")
     except pl.exceptions.ComputeError:  # a respondent answers an item twice
         dup = r.group_by("kato", "respondent_id", "item").len().filter(pl.col("len") > 1)
-        raise ValidationFailed([f"respondent {x['respondent_id']} ({x['kato']}) answers {x['item']} {x['len']} "
-                                f"times" for x in dup.head(20).to_dicts()]) from None
+        raise ValidationFailed([_("respondent {respondent} ({kato}) answers {item} {n} times",
+                                  respondent=x["respondent_id"], kato=x["kato"], item=x["item"], n=x["len"])
+                                for x in dup.head(20).to_dicts()]) from None
     for c in items:
         if c not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
@@ -99,10 +102,11 @@ def assemble(spec: RatingSpec, statistical: pl.DataFrame, item_means: pl.DataFra
     if units is None:
         units = sorted(long["kato"].unique().to_list())
     if not units:
-        raise ComputationError(f"no data for the rating {spec.year}: no city has any indicator of the spec")
+        raise ComputationError(_("no data for the rating {year}: no city has any indicator of the spec", year=spec.year))
     dup = long.group_by("kato", "indicator").len().filter(pl.col("len") > 1)
     if dup.height:
-        raise ValidationFailed([f"{r['kato']} / {r['indicator']}: {r['len']} values" for r in dup.head(20).to_dicts()])
+        raise ValidationFailed([_("{kato} / {indicator}: {n} values", kato=r["kato"], indicator=r["indicator"],
+                                  n=r["len"]) for r in dup.head(20).to_dicts()])
     wide = pl.DataFrame({"uCode": units}).join(
         long.pivot(on="indicator", index="kato", values="value").rename({"kato": "uCode"}), on="uCode", how="left")
     missing = [c for c in spec.indicators if c not in wide.columns or wide[c].null_count() == wide.height]
@@ -142,7 +146,8 @@ def score(spec: RatingSpec, data: Data, missing: list[str] | None = None) -> Sco
     root = V[:, nodes.index(ROOT)]
     if np.isnan(root).any():
         bad = list(last.units[np.isnan(root)])
-        raise ComputationError(f"rating {spec.year}: no score for {bad} (no indicator of the spec has a value)")
+        raise ComputationError(_("rating {year}: no score for {cities} (no indicator of the spec has a value)",
+                                 year=spec.year, cities=bad))
     ranks = rank_min(V.T, descending=True).T
     eff = ispec.effective_weights()
     W = np.array([eff[c] for c in data.icodes])
@@ -165,7 +170,7 @@ def score_year(spec: RatingSpec, statistical: pl.DataFrame, responses: pl.DataFr
     """assemble + score from a year's statistical values and survey responses (or precomputed item means)."""
     if item_means is None:
         if responses is None:
-            raise ComputationError("score_year needs survey responses or item means")
+            raise ComputationError(_("score_year needs survey responses or item means"))
         item_means = survey_item_means(responses)
     data, missing = assemble(spec, statistical, item_means)
     return score(spec, data, missing)
@@ -273,11 +278,12 @@ def riskmap(spec: RatingSpec, item_means: pl.DataFrame) -> pl.DataFrame:
     """Table 3: each survey item's mean over the cities (the plain mean of the weighted city means) and its quadrant
     by the spec's lower bounds. Returns item, name_ru, mean, quadrant, quadrant_name, n_cities; best first."""
     if not spec.quadrants:
-        raise ComputationError(f"the spec {spec.name} {spec.version} has no risk-map quadrants")
+        raise ComputationError(_("the spec {name} {version} has no risk-map quadrants", name=spec.name,
+                                 version=spec.version))
     m = (item_means.filter(pl.col("item").is_in(spec.riskmap_items))
          .group_by("item").agg(pl.col("mean").mean().alias("mean"), pl.col("kato").n_unique().alias("n_cities")))
     if m.height == 0:
-        raise ComputationError("no survey item of the risk map has answers")
+        raise ComputationError(_("no survey item of the risk map has answers"))
     means = m["mean"].to_numpy()
     q = np.full(len(means), spec.quadrants[-1].quadrant)
     for quad in reversed(spec.quadrants[:-1]):

@@ -12,6 +12,7 @@ import aimaq
 from aimaq.errors import AimaqError
 from aimaq.rating.compute import Scored
 from aimaq.store.db import transaction
+from aimaq.i18n import _
 
 PUBLISHED_INDICATOR = "qol_score"
 PUBLISHED_RANK = "qol_rank"
@@ -102,7 +103,8 @@ def replace_survey(con: duckdb.DuckDBPyConnection, responses: pl.DataFrame, *, s
     real = con.execute("SELECT DISTINCT survey_year FROM rating_survey_respondent WHERE NOT synthetic AND "
                        "survey_year IN (SELECT unnest(?))", [years]).fetchall()
     if synthetic and real:
-        raise AimaqError(f"a real survey is stored for {[r[0] for r in real]}; synthetic answers would replace it")
+        raise AimaqError(_("a real survey is stored for {years}; synthetic answers would replace it",
+                           years=", ".join(str(r[0]) for r in real)))
     resp = responses.group_by("year", "respondent_id", maintain_order=True).agg(
         pl.col("kato").first(), pl.col("weight").first())
     try:

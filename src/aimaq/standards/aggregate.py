@@ -14,6 +14,7 @@ import polars as pl
 import yaml
 
 from aimaq.errors import ComputationError, SpecError
+from aimaq.i18n import _
 
 COUNTRY_KATO = "000000000"
 LEVELS = ("country", "region", "district", "settlement")
@@ -23,7 +24,7 @@ GROUPS = ("all", "cities", "villages")
 def load_analysis_spec(version: str = "1") -> dict:
     path = Path(str(resources.files("aimaq.specs") / "standards" / f"analysis_v{version}.yaml"))
     if not path.exists():
-        raise SpecError(f"no standards analysis spec v{version}")
+        raise SpecError(_("no standards analysis spec v{version}", version=version))
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -40,7 +41,8 @@ def _key(level: str) -> pl.Expr:
         return pl.col("district_kato")
     if level == "settlement":
         return pl.col("settlement_kato")
-    raise ComputationError(f"unknown level {level!r}; expected one of {LEVELS}")
+    raise ComputationError(_("unknown level «{level}»; expected one of {levels}", level=level,
+                                   levels=", ".join(LEVELS)))
 
 
 def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = ("all",),
@@ -56,7 +58,7 @@ def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = 
     if "weight" not in cov.columns:
         cov = cov.with_columns(weight=pl.lit(1.0))
     if cov[value].null_count() or cov[value].is_nan().any():
-        raise ComputationError(f"{value}: missing values in settlement coverage")
+        raise ComputationError(_("{column}: missing values in settlement coverage", column=value))
     parts = []
     for group in groups:
         frame = cov
@@ -65,7 +67,8 @@ def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = 
         elif group == "villages":
             frame = cov.filter(~pl.col("is_city"))
         elif group != "all":
-            raise ComputationError(f"unknown group {group!r}; expected one of {GROUPS}")
+            raise ComputationError(_("unknown group «{group}»; expected one of {groups}", group=group,
+                                       groups=", ".join(GROUPS)))
         if frame.is_empty():
             continue
         out = (
@@ -80,10 +83,11 @@ def aggregate_coverage(cov: pl.DataFrame, level: str, groups: tuple[str, ...] = 
         )
         zero = out.filter(pl.col("population") <= 0)
         if zero.height:
-            raise ComputationError(f"population-weighted mean undefined: zero population in {zero['kato'].to_list()[:5]}")
+            raise ComputationError(_("population-weighted mean undefined: zero population in {codes}",
+                                     codes=", ".join(zero["kato"].to_list()[:5])))
         parts.append(out.with_columns(coverage_pct_popweighted=pl.col("_wsum") / pl.col("population")).drop("_wsum"))
     if not parts:
-        raise ComputationError("no settlements to aggregate")
+        raise ComputationError(_("no settlements to aggregate"))
     return pl.concat(parts).select(
         "level", "kato", "group", "n_settlements", "population", "coverage_pct", "coverage_pct_popweighted"
     ).sort(["group", "kato"])
@@ -126,7 +130,7 @@ def flag_anomalies(frame: pl.DataFrame, spec: dict | None = None, level_col: str
     limits = spec["anomaly_abs_change_pp"]
     zmax = float(spec["anomaly_robust_z"])
     if "change_pp" not in frame.columns:
-        raise ComputationError("flag_anomalies needs a change_pp column")
+        raise ComputationError(_("flag_anomalies needs a change_pp column"))
     out = []
     for (lvl,), part in frame.group_by([level_col], maintain_order=True):
         limit = float(limits.get(lvl, np.inf))

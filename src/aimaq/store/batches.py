@@ -12,6 +12,7 @@ import polars as pl
 
 from aimaq.errors import AimaqError
 from aimaq.store import audit
+from aimaq.i18n import _
 from aimaq.store.db import transaction, where_clause
 
 STATUSES = ("pending", "approved", "rejected")
@@ -112,7 +113,7 @@ def list_batches(con, status: str | None = None, region_prefix: str | None = Non
 def get_batch(con, batch: int) -> dict:
     frame = list_batches(con).filter(pl.col("batch") == batch)
     if frame.is_empty():
-        raise BatchNotFound(f"no batch {batch}")
+        raise BatchNotFound(_("No batch {batch}", batch=batch))
     return frame.row(0, named=True)
 
 
@@ -129,7 +130,7 @@ def batch_diff(con, batch: int) -> pl.DataFrame:
 def _pending(con, batch: int) -> dict:
     found = get_batch(con, batch)
     if found["status"] != "pending":
-        raise BatchStateError(f"batch {batch} is {found['status']}, not pending")
+        raise BatchStateError(_("batch {batch} is {status}, not pending", batch=batch, status=_(found["status"])))
     return found
 
 
@@ -158,7 +159,7 @@ def approve_batch(con, batch: int, *, user=None, ip: str | None = None) -> dict:
 def reject_batch(con, batch: int, reason: str, *, user=None, ip: str | None = None) -> dict:
     reason = (reason or "").strip()
     if not reason:
-        raise AimaqError("a rejection needs a reason")
+        raise AimaqError(_("a rejection needs a reason"))
     with transaction(con):
         _pending(con, batch)
         who = user.name if user is not None else "cli"
@@ -176,12 +177,12 @@ def correct_value(con, *, kato: str, indicator: str, period: str, breakdown: str
 
     reason = (reason or "").strip()
     if not reason:
-        raise AimaqError("a correction needs a reason")
+        raise AimaqError(_("a correction needs a reason"))
     old = con.execute("SELECT value, revision FROM observation_latest WHERE kato = ? AND indicator = ? AND period = ? "
                       "AND breakdown = ?", [kato, indicator, period, breakdown or ""]).fetchone()
     if old is None:
-        raise AimaqError(f"no current value for {kato}/{indicator}/{period}/{breakdown or '-'}: nothing to correct "
-                         "(new data comes through an import)")
+        raise AimaqError(_("no current value for {key}: nothing to correct (new data comes through an import)",
+                           key=f"{kato}/{indicator}/{period}/{breakdown or '-'}"))
     key = f"observation:{kato}/{indicator}/{period}/{breakdown or ''}"
     who = user.name if user is not None else "cli"
     result = write_records(

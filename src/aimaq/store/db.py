@@ -217,12 +217,12 @@ def _pg_extension() -> str:
     try:
         import duckdb_extension_postgres_scanner as wheel
     except ImportError as exc:
-        raise AimaqError("a PostgreSQL database needs the package duckdb-extension-postgres-scanner=="
-                         f"{duckdb.__version__} (pip install it; nothing is downloaded at run time)") from exc
+        raise AimaqError(_("a PostgreSQL database needs the package duckdb-extension-postgres-scanner=={version} "
+                           "(pip install it; nothing is downloaded at run time)", version=duckdb.__version__)) from exc
     path = Path(wheel.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "postgres_scanner.duckdb_extension"
     if not path.exists():
-        raise AimaqError(f"{path} is missing: install duckdb-extension-postgres-scanner=={duckdb.__version__}, "
-                         "the version of duckdb itself")
+        raise AimaqError(_("{path} is missing: install duckdb-extension-postgres-scanner=={version}, the version of "
+                           "duckdb itself", path=path, version=duckdb.__version__))
     return str(path)
 
 
@@ -262,7 +262,8 @@ class ServerConnection:
                     con.execute(f"ATTACH {_quote(url)} AS {alias} (TYPE postgres{mode})")
         except duckdb.Error as exc:
             con.close()
-            raise AimaqError(f"cannot open database {redact(url)}: {str(exc).splitlines()[0]}") from exc
+            raise AimaqError(_("cannot open database {url}: {error}", url=redact(url),
+                                   error=str(exc).splitlines()[0])) from exc
         self = cls(con, url, schema, read_only, alias)
         if schema != "public":
             self.run_on_server(f'CREATE SCHEMA IF NOT EXISTS "{schema}"', schema_first=False)

@@ -4,6 +4,7 @@ import (nothing is ever overwritten, so every earlier state can be read back).""
 from __future__ import annotations
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 
 
 def observations_sql(*, max_revision: int | None = None, as_of_import: int | None = None) -> str:
@@ -13,7 +14,7 @@ def observations_sql(*, max_revision: int | None = None, as_of_import: int | Non
     conditions = []
     if max_revision is not None:
         if int(max_revision) < 1:
-            raise AimaqError("a revision number starts at 1")
+            raise AimaqError(_("a revision number starts at 1"))
         conditions.append(f"revision <= {int(max_revision)}")
     if as_of_import is not None:
         conditions.append(f"import_id <= {int(as_of_import)}")

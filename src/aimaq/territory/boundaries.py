@@ -54,23 +54,23 @@ def series_on_boundaries(con: duckdb.DuckDBPyConnection, indicator: str, year: i
             exact = [r for a, r in pieces if a == want]
             if exact:
                 rows.append({"kato": kato, "territory": name, "period": period, "value": exact[0]["value"],
-                             "flag": exact[0]["flag"], "how": "as published"})
+                             "flag": exact[0]["flag"], "how": _("as published")})
                 continue
             inside = [(a, r) for a, r in pieces if a < want]
             covered = frozenset().union(*(a for a, _ in inside)) if inside else frozenset()
             if covered == want and additive:
                 rows.append({"kato": kato, "territory": name, "period": period,
                              "value": sum(r["value"] for _, r in inside), "flag": None,
-                             "how": "sum of " + " + ".join(sorted(r["territory"] for _, r in inside))})
+                             "how": _("sum of {parts}", parts=" + ".join(sorted(r["territory"] for _a, r in inside)))})
                 continue
             value = _from_districts(con, indicator, period, want) if additive else None
             if value is not None:
                 rows.append({"kato": kato, "territory": name, "period": period, "value": value, "flag": None,
-                             "how": "sum of district data"})
+                             "how": _("sum of district data")})
                 continue
             rows.append({"kato": kato, "territory": name, "period": period, "value": None, "flag": None,
-                         "how": "cannot: " + ("not additive" if not additive and covered == want else
-                                              "published for a larger region; no district data to split it")})
+                         "how": _("cannot: the indicator does not add up") if not additive and covered == want
+                         else _("cannot: published for a larger region; no district data to split it")})
     frame = pl.DataFrame(rows, schema={"kato": pl.Utf8, "territory": pl.Utf8, "period": pl.Utf8,
                                        "value": pl.Float64, "flag": pl.Utf8, "how": pl.Utf8})
     missing = frame.filter(pl.col("value").is_null())

@@ -102,7 +102,7 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     app.add_middleware(_UploadCap)
     app.add_middleware(_Language)
     app.add_middleware(VersionedCache, version=pool.version, version_in_thread=is_server(db_path),
-                       exclude=PRIVATE_PREFIXES)
+                       exclude=PRIVATE_PREFIXES, unavailable=_unavailable)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
@@ -230,6 +230,9 @@ def create_app(db_path: str | Path, *, max_upload_mb: float | None = None) -> Fa
     from aimaq.web.approval import router as approval_router
 
     app.include_router(approval_router)
+    from aimaq.web.backup import router as backup_router  # `aimaq backup` while this server holds the file
+
+    app.include_router(backup_router)
     try:  # the dashboard pages (another branch's web/pages.py) join when present
         from aimaq.web.pages import router as pages_router
     except ModuleNotFoundError as exc:
@@ -328,25 +331,36 @@ class _Language:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from urllib.parse import parse_qs
-
-        from aimaq.i18n import LANGUAGES, use_language
-
-        wanted = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
-        if wanted is None:
-            header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-            codes = [part.split(";")[0].strip().lower()[:2] for part in header.split(",")]
-            wanted = next((c for c in codes if c in LANGUAGES), None)
-        try:
-            context = use_language(wanted)
-            context.__enter__()
-        except AimaqError:
-            context = use_language(None)
-            context.__enter__()
+        context = _language_of(scope)
+        context.__enter__()
         try:
             await self.app(scope, receive, send)
         finally:
             context.__exit__(None, None, None)
+
+
+def _language_of(scope):
+    """The language context of a request: ?lang=, else Accept-Language, else Russian (an unknown code: Russian)."""
+    from urllib.parse import parse_qs
+
+    from aimaq.i18n import LANGUAGES, normalise_language, use_language
+
+    wanted = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+    if wanted is None:
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        codes = [part.split(";")[0].strip().lower()[:2] for part in header.split(",")]
+        wanted = next((c for c in codes if c in LANGUAGES), None)
+    try:
+        normalise_language(wanted) if wanted else None
+    except AimaqError:
+        wanted = None
+    return use_language(wanted)
+
+
+def _unavailable(scope) -> JSONResponse:
+    """The answer when the data version cannot be read (the database is down): 503, in the request's language."""
+    with _language_of(scope):
+        return _busy()
 
 
 def _import_upload(request: Request, con, user, file: UploadFile, dry_run: bool, ip: str | None):

@@ -3,12 +3,13 @@
 | endpoint | roles |
 |---|---|
 | POST /api/login, POST /api/logout, GET /api/me | anyone with a password / a session |
-| GET /api/batches, GET /api/batches/{id} | ministry (all), akimat (its own region's batches: the preview) |
+| GET /api/batches, GET /api/batches/{id}, GET /api/batches/{id}/diff | ministry (all), akimat (its own region's batches: the preview) |
 | POST /api/batches/{id}/approve, …/reject | ministry |
 | POST /api/observations/correct | analyst, ministry |
 | GET /api/audit | ministry |
 
-admin holds every role. Each write runs in its own transaction with its audit entry."""
+admin holds every role. Each write runs in its own transaction with its audit entry. The GET endpoints are tables:
+`?format=json|csv|xlsx` (web/formats.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from aimaq.store import audit
 from aimaq.store.batches import (BatchNotFound, BatchStateError, approve_batch, batch_diff, correct_value, get_batch,
                                  list_batches, reject_batch)
 from aimaq.web.auth import SESSION_COOKIE, WriteCon, client_ip, optional_user, require
+from aimaq.web.formats import TableFormat, table_response
 from aimaq.web.users import SESSION_HOURS, LoginRefused, User, log_in, log_out
 
 router = APIRouter()
@@ -85,21 +87,41 @@ def me(user: Annotated[User, Depends(require(*("viewer", "akimat", "analyst", "m
 # --- batches -----------------------------------------------------------------------------------------------------
 @router.get("/api/batches", tags=["approval"], summary="Пакеты загрузок (status=pending — ждут утверждения)")
 def batches(con: WriteCon, user: Annotated[User, Depends(require("ministry", "akimat"))],
-            status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = None):
+            status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = None,
+            format: TableFormat = "json"):
     frame = list_batches(con, status, None if user.can("ministry") else user.region_prefix)
     rows = _records(frame)
-    if status == "pending":  # the ministry decides on the difference against current values
-        for row in rows:
+    if status == "pending" and format.lower() == "json":  # the ministry decides on the difference (in a file:
+        for row in rows:                                      # each batch's own /diff)
             row["changes"] = _records(batch_diff(con, row["batch"]))
-    return {"status": status, "count": len(rows), "rows": rows}
+    return table_response(format, {"status": status, "count": len(rows), "rows": rows}, frame,
+                          f"batches_{status or 'all'}")
 
 
 @router.get("/api/batches/{batch}", tags=["approval"], summary="Пакет и его отличие от текущих значений")
-def batch(con: WriteCon, user: Annotated[User, Depends(require("ministry", "akimat"))], batch: int):
+def batch(con: WriteCon, user: Annotated[User, Depends(require("ministry", "akimat"))], batch: int,
+          format: TableFormat = "json"):
     found = _batch_or_404(con, batch, user)
-    changes = batch_diff(con, batch) if found["status"] == "pending" else None
-    return {**{k: _plain(v) for k, v in found.items()},
-            "changes": _records(changes) if changes is not None else []}
+    changes = _changes(con, batch, found)
+    return table_response(format, {**{k: _plain(v) for k, v in found.items()}, "changes": _records(changes)},
+                          changes, f"batch_{batch}")
+
+
+@router.get("/api/batches/{batch}/diff", tags=["approval"],
+            summary="Отличие пакета от текущих значений: строка на значение (что изменит утверждение)")
+def batch_changes(con: WriteCon, user: Annotated[User, Depends(require("ministry", "akimat"))], batch: int,
+                  format: TableFormat = "json"):
+    found = _batch_or_404(con, batch, user)
+    changes = _changes(con, batch, found)
+    body = {"batch": batch, "status": found["status"], "file": found["file"], "count": changes.height,
+            "rows": _records(changes)}
+    return table_response(format, body, changes, f"batch_{batch}_diff")
+
+
+def _changes(con, batch: int, found: dict):
+    """A pending batch's difference against current values; a decided batch has none left (an empty table)."""
+    changes = batch_diff(con, batch)
+    return changes if found["status"] == "pending" else changes.clear()
 
 
 def _plain(value):
@@ -153,9 +175,9 @@ def correct(request: Request, con: WriteCon, user: Annotated[User, Depends(requi
 @router.get("/api/audit", tags=["approval"], summary="Журнал аудита: кто, что, когда, откуда, старое и новое значение")
 def audit_log(con: WriteCon, user: Ministry, who: str | None = None, action: str | None = None,
               object: Annotated[str | None, Query(description="Начало объекта, напр. batch:12")] = None,
-              limit: Annotated[int, Query(ge=1, le=10000)] = 1000):
+              limit: Annotated[int, Query(ge=1, le=10000)] = 1000, format: TableFormat = "json"):
     frame = audit.entries(con, user=who, action=action, obj=object, limit=limit)
-    return {"count": frame.height, "rows": _records(frame)}
+    return table_response(format, {"count": frame.height, "rows": _records(frame)}, frame, "audit")
 
 
 # the ministry's page, /batches, is one of the pages (aimaq.web.pages): the same layout, catalogue and languages

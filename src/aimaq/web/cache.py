@@ -27,8 +27,9 @@ class VersionedCache:
     cheap call (a DuckDB file's size and time) made inline."""
 
     def __init__(self, app, *, version, version_in_thread: bool = False, prefixes=("/api/",),
-                 fixed_prefixes=("/static/",), exclude=(), max_entries: int = 512):
+                 fixed_prefixes=("/static/",), exclude=(), max_entries: int = 512, unavailable=None):
         self.app, self.version, self.version_in_thread = app, version, version_in_thread
+        self.unavailable = unavailable  # scope → the response when the version cannot be read (database down)
         # fixed: files of the installed package, unchanged while the process runs (no data version to ask)
         self.fixed_prefixes = tuple(fixed_prefixes)
         self.prefixes, self.exclude = (*prefixes, *self.fixed_prefixes), tuple(exclude)
@@ -50,7 +51,13 @@ class VersionedCache:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
-        version = "fixed" if scope["path"].startswith(self.fixed_prefixes) else await self._current_version()
+        try:
+            version = "fixed" if scope["path"].startswith(self.fixed_prefixes) else await self._current_version()
+        except Exception:
+            if self.unavailable is None:
+                raise
+            await self.unavailable(scope)(scope, receive, send)
+            return
         key = (scope["path"], scope.get("query_string", b""), headers.get(b"accept-language", b""))
         etag = ('"' + hashlib.blake2b(repr((version, key)).encode(), digest_size=16).hexdigest() + '"').encode()
         if etag in [t.strip() for t in headers.get(b"if-none-match", b"").split(b",")]:
@@ -111,7 +118,7 @@ class VersionedCache:
 
     async def _compute(self, scope, receive) -> dict:
         # the app below must not compress: the cache keeps both forms itself
-        inner = dict(scope)
+        inner = dict(scope, method="GET")  # a HEAD is answered from the GET's entry (its body left out)
         inner["headers"] = [(k, v) for k, v in scope["headers"]
                             if k.lower() not in (b"accept-encoding", b"if-none-match", b"if-modified-since")]
         got = {"status": 500, "headers": [], "chunks": []}

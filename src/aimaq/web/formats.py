@@ -36,7 +36,8 @@ def table_response(fmt: str, body: dict, frame: pl.DataFrame, name: str):
     if fmt == "csv":
         content: bytes = csv_text(frame).encode("utf-8")
     else:
-        context = {k: v for k, v in body.items() if k not in ("rows", "count", "synthetic", "notes") and v is not None}
+        context = {k: v for k, v in body.items() if k not in ("rows", "count", "synthetic", "notes") and v is not None
+                   and not isinstance(v, (list, dict))}  # nested rows (a batch's changes) are the table itself
         meta = {"synthetic": synthetic, "title": name, "run_id": context.pop("run_id", None),
                 "notes": [f"{k}: {v}" for k, v in context.items()] + list(body.get("notes") or [])}
         content = xlsx_bytes([(None, frame)], meta)

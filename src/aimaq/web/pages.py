@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -119,6 +120,29 @@ def _download(table: Table, fmt: str, stem: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
+@functools.lru_cache(maxsize=4)
+def _hyphenator(lang: str):
+    import pyphen
+
+    # pyphen has no Kazakh dictionary; the Russian patterns break Kazakh Cyrillic at syllables well enough
+    # (Қам-та-ма-сыз, Орын-дал-ды) and never inside a letter
+    return pyphen.Pyphen(lang={"ru": "ru_RU", "kk": "ru_RU", "en": "en_US"}[lang])
+
+
+def soft_hyphens(text: str, longer_than: int = 7) -> str:
+    """Soft hyphens in the long words of a heading (pyphen's dictionaries), so that on a phone «Обеспеченность, %»
+    breaks as «Обес-пе-чен-ность» and a short table fits the screen instead of hiding its last column. The text
+    looks the same wherever it fits."""
+    from aimaq.i18n import get_language
+
+    lang = get_language()
+    if lang not in ("ru", "kk", "en"):
+        return text
+    words = re.split(r"(\w+)", text)
+    hyph = _hyphenator(lang)
+    return "".join(hyph.inserted(w, hyphen="\u00ad") if len(w) > longer_than and w.isalpha() else w for w in words)
+
+
 # --- rendering -------------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _environment():
@@ -129,6 +153,7 @@ def _environment():
     env.globals.update(_=_, format_number=format_number, LANGUAGES=LANGUAGES, asset=asset_url)
     env.filters["num"] = lambda v, d=None: "—" if v is None else format_number(v, d)
     env.filters["cell"] = cell_text
+    env.filters["soft_hyphens"] = soft_hyphens
     env.filters["signed"] = lambda v, d=1: "—" if v is None else ("+" if v > 0 else "") + format_number(v, d)
     return env
 
@@ -602,7 +627,7 @@ def monotown_context(con, town: str) -> dict:
     if hit.height != 1:
         raise UnknownNameError("monotown", town, towns["name_ru"].to_list()[:5])
     row = hit.row(0, named=True)
-    detail = show_monotown(con, row["kato"])
+    detail = _readable_monotown(con, show_monotown(con, row["kato"]))
     tables = []
     for section, title in SECTIONS.items():
         part = detail.filter(pl.col("section") == section)
@@ -615,12 +640,64 @@ def monotown_context(con, town: str) -> dict:
             "base": f"/monotown/{row['kato']}"}
 
 
+def unit_label(code: str | None) -> str:
+    """A unit code of the catalogue (pct, bn_kzt…) as people write it (the export's labels), in the page's
+    language."""
+    from aimaq.export.values import UNIT
+
+    label = UNIT.get(code or "")
+    return (code or "") if label is None else (label if label == "%" else _(label))
+
+
+MONOTOWN_FIELDS = {"territory_level": N_("Level"), "mentions": N_("Mentioned in the review"),
+                   "score": N_("Score"), "rank": N_("Rank"), "potential": N_("Development potential")}
+
+
+def _readable_monotown(con, detail: pl.DataFrame) -> pl.DataFrame:
+    """show_monotown's rows for people: field and indicator codes become names (the export headings, the
+    classification spec, the indicator catalogue), numbers are in the page's format, flags are yes/no."""
+    import yaml
+    from importlib import resources
+
+    from aimaq.export.headings import heading
+    from aimaq.export.values import LEVEL
+
+    spec = yaml.safe_load((resources.files("aimaq.specs") / "monotowns" / "classification_v1.yaml")
+                          .read_text(encoding="utf-8"))["index"]
+    names = {n["code"]: n["name"] for n in spec.get("indicators", []) + spec.get("aggregates", []) if n.get("name")}
+    names.update(dict(con.execute("SELECT code, name_ru FROM indicator").fetchall()))
+
+    def item(section: str, text: str) -> str:
+        if section in ("registry", "class"):
+            return _(MONOTOWN_FIELDS[text]) if text in MONOTOWN_FIELDS else heading(text)
+        code, _sep, rest = text.partition(" ")   # «code [breakdown] period» → «name (breakdown) period»
+        rest = re.sub(r"\[[^=\]]*=([^\]]*)\]", r"(\1)", rest)
+        return f"{names.get(code, code)} {rest}".strip()
+
+    def value(section: str, text: str, number) -> str:
+        if text in ("True", "False"):
+            return _("yes") if text == "True" else _("no")
+        if section == "class" and text in POTENTIAL:
+            return _(POTENTIAL[text])
+        if text in LEVEL:
+            return _(LEVEL[text])
+        if number is not None and section != "registry":
+            return format_number(number, 0 if float(number).is_integer() else 1)
+        return text
+
+    rows = detail.to_dicts()
+    return detail.with_columns(
+        item=pl.Series([item(r["section"], r["item"]) for r in rows], dtype=pl.Utf8),
+        text=pl.Series([value(r["section"], r["text"], r["value"]) for r in rows], dtype=pl.Utf8))
+
+
 def programmes_context(con) -> dict:
     from aimaq.programmes.service import auyl_summary, diploma_summary
 
     tables = []
     kpis = _programme_kpi_frame(con)
     if kpis is not None:
+        kpis = kpis.with_columns(unit=pl.Series([unit_label(u) for u in kpis["unit"]], dtype=pl.Utf8))
         tables.append(Table("kpi", _("Programme KPIs: plan, fact and target"), kpis,
                             [Column("programme_ru", _("Programme")), Column("name_ru", _("Indicator")),
                              Column("unit", _("Unit")), Column("year", _("Year")), Column("plan", _("Plan"), "num1"),
@@ -711,8 +788,14 @@ BATCH_MESSAGES = [
 def batches_page(request: Request):
     """Pending uploads with their differences; the data come from /api/batches after a log-in (a session
     cookie and its CSRF token), so the page itself holds nothing private."""
-    return render(request, "batches.html", lambda: {"title": _("Approval of uploads"),
-                                                    "messages": {m: _(m) for m in BATCH_MESSAGES}})
+    pool = request.app.state.pool
+
+    def names(con):
+        return dict(con.execute("SELECT code, name_ru FROM indicator").fetchall())
+
+    return render(request, "batches.html", lambda: {
+        "title": _("Approval of uploads"), "messages": {m: _(m) for m in BATCH_MESSAGES},
+        "indicators": cached(pool, ("indicator_names",), lambda: with_database(pool, names))})
 
 
 # --- the map ---------------------------------------------------------------------------------------------------
@@ -751,7 +834,7 @@ def map_page(request: Request):
         indicators, regions, years = cached(pool, ("map_lists",), lambda: with_database(pool, lists))
         names = sorted(({"kato": r["kato"], "name": local_name(r)} for r in regions), key=lambda r: r["name"])
         return {"title": _("Digital village map"), "messages": {m: _(m) for m in MAP_MESSAGES},
-                "indicators": [{"code": c, "name": n, "unit": u} for c, n, u in indicators],
+                "indicators": [{"code": c, "name": n, "unit": unit_label(u)} for c, n, u in indicators],
                 "bins": coverage_bins(), "region_bins": region_bins(), "regions": names, "years": years}
 
     _warm_up(pool)

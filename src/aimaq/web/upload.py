@@ -13,6 +13,7 @@ from aimaq.ingest.readers import read_sheets
 from aimaq.ingest.service import load_context, write_frame
 from aimaq.ingest.validate import Parsed, Problem, validate_sheets
 from aimaq.web.users import User
+from aimaq.i18n import _
 
 OUTSIDE = "за пределами вашего региона / outside your region"
 
@@ -41,7 +42,7 @@ def import_upload(con, user: User, filename: str, data: bytes, *, dry_run: bool 
     name = Path(filename or "upload.csv").name  # never a client's directory
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
-        raise AimaqError(f"{name}: unsupported file type {suffix!r}; use CSV or XLSX")
+        raise AimaqError(_("{name}: unsupported file type «{suffix}»; use CSV or XLSX", name=name, suffix=suffix))
     with tempfile.TemporaryDirectory(prefix="aimaq-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"  # the client's name may be too long for the file system
         path.write_bytes(data)

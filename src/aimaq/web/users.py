@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from aimaq.errors import AimaqError
+from aimaq.i18n import _
 
 ROLES = ("viewer", "akimat", "analyst", "ministry", "admin")
 TOKEN_DAYS = 90           # an API token's default lifetime
@@ -67,20 +68,20 @@ def add_user(con, name: str, role: str, region: str | None = None, *, password: 
     or a KATO code, resolved at the region level); no other role has one."""
     name = name.strip()
     if not name:
-        raise AimaqError("user name is empty")
+        raise AimaqError(_("user name is empty"))
     if role not in ROLES:
-        raise AimaqError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise AimaqError(_("role must be one of {roles}, not «{role}»", roles=", ".join(ROLES), role=role))
     region_kato = None
     if role == "akimat":
         if not region:
-            raise AimaqError("an akimat user needs --region (the region whose data it keeps)")
+            raise AimaqError(_("an akimat user needs --region (the region whose data it keeps)"))
         from aimaq.territory.repository import load_name_index
 
         region_kato = load_name_index(con).resolve(region, level="region").kato
     elif region:
-        raise AimaqError(f"a {role} user is not tied to a region: do not give --region")
+        raise AimaqError(_("a user with the role {role} is not tied to a region: do not give --region", role=role))
     if con.execute("SELECT 1 FROM web_account WHERE name = ?", [name]).fetchone():
-        raise AimaqError(f"user {name!r} already exists")
+        raise AimaqError(_("user «{name}» already exists", name=name))
     hashed = _hasher().hash(password) if password else None
     con.execute("INSERT INTO web_account (name, role, region_kato, password_hash, created_at, active) "
                 "VALUES (?, ?, ?, ?, ?, TRUE)", [name, role, region_kato, hashed, _now()])
@@ -92,14 +93,14 @@ def add_user(con, name: str, role: str, region: str | None = None, *, password: 
 def _user_id(con, name: str) -> int:
     row = con.execute("SELECT user_id FROM web_account WHERE name = ?", [name]).fetchone()
     if not row:
-        raise AimaqError(f"no user {name!r}")
+        raise AimaqError(_("no user «{name}»", name=name))
     return row[0]
 
 
 def issue_token(con, name: str, *, days: int = TOKEN_DAYS) -> str:
     """A new API token for the user, valid `days` days; shown once."""
     if days <= 0:
-        raise AimaqError("a token's lifetime must be at least one day")
+        raise AimaqError(_("a token's lifetime must be at least one day"))
     user_id = _user_id(con, name)
     token = secrets.token_urlsafe(32)
     now = _now()
@@ -119,7 +120,7 @@ def revoke_tokens(con, name: str) -> int:
 
 def set_password(con, name: str, password: str) -> None:
     if len(password) < 8:
-        raise AimaqError("a password needs at least 8 characters")
+        raise AimaqError(_("a password needs at least 8 characters"))
     user_id = _user_id(con, name)
     con.execute("UPDATE web_account SET password_hash = ? WHERE user_id = ?", [_hasher().hash(password), user_id])
 

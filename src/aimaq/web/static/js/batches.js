@@ -4,7 +4,7 @@
   "use strict";
   var DATA = JSON.parse(document.getElementById("batch-data").textContent);
   var M = DATA.messages;
-  var LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-US"}[DATA.lang] || "ru-RU";
+  var LOCALE = {ru: "ru-RU", kk: "ru-RU", en: "en-US"}[DATA.lang] || "ru-RU";  // kk as ru: «56,9», «19 766 807» (Chromium's own kk-KZ data gives «56.9»)
   var csrf = null;
 
   function T(id, params) {
@@ -22,11 +22,19 @@
     return typeof v === "number" ? v.toLocaleString(LOCALE, {maximumFractionDigits: 6}) : esc(v);
   }
   var ACTION = {added: T("new"), revised: T("changed"), unchanged: T("unchanged")};
+  function when(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? esc(iso) : d.toLocaleString(LOCALE, {dateStyle: "short", timeStyle: "short"});
+  }
+  function indicator(code) {   // the catalogue's name, the code beside it for whoever checks the file
+    var name = (DATA.indicators || {})[code];
+    return name ? esc(name) + ' <small class="code">' + esc(code) + "</small>" : esc(code);
+  }
 
   function batchHTML(b) {
     return '<section class="card batch" id="batch-' + b.batch + '"><h2>' +
       esc(T("Batch {n}: {file}", {n: b.batch, file: b.file})) + "</h2><p>" +
-      esc(T("Uploaded by {user} on {when}", {user: b.loaded_by, when: b.loaded_at})) + " · " +
+      esc(T("Uploaded by {user} on {when}", {user: b.loaded_by, when: when(b.loaded_at)})) + " · " +
       esc(T("new {added}, changed {revised}, unchanged {unchanged}",
             {added: b.rows_added, revised: b.rows_revised, unchanged: b.rows_unchanged})) + "</p>" +
       '<div class="scroll"><table class="data"><thead><tr><th>' + esc(T("Territory")) + "</th><th>" +
@@ -34,7 +42,7 @@
       '</th><th class="num">' + esc(T("Will be")) + "</th><th></th></tr></thead><tbody>" +
       b.changes.map(function (c) {
         return '<tr class="' + esc(c.action) + '"><td>' + esc(c.territory) + " (" + esc(c.kato) + ")</td><td>" +
-          esc(c.indicator) + "</td><td>" + esc(c.period) + '</td><td class="num">' + num(c.old_value) +
+          indicator(c.indicator) + "</td><td>" + esc(c.period) + '</td><td class="num">' + num(c.old_value) +
           '</td><td class="num">' + num(c.new_value) + "</td><td>" + esc(ACTION[c.action] || c.action) + "</td></tr>";
       }).join("") + "</tbody></table></div>" +
       '<p class="actions"><button data-approve="' + b.batch + '">' + esc(T("Approve")) + "</button> " +

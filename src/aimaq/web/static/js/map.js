@@ -6,7 +6,7 @@
 
   var DATA = JSON.parse(document.getElementById("map-data").textContent);
   var M = DATA.messages, LANG = DATA.lang || "ru";
-  var LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-US"}[LANG] || "ru-RU";
+  var LOCALE = {ru: "ru-RU", kk: "ru-RU", en: "en-US"}[LANG] || "ru-RU";  // kk as ru: «56,9», «19 766 807» (Chromium's own kk-KZ data gives «56.9»)
   var BINS = DATA.bins.filter(function (b) { return b.min !== null; });
   var NO_DATA = DATA.bins[DATA.bins.length - 1].color;
   var ROLE_COLORS = {support: "#1f78b4", satellite: "#a6cee3", other: "#b2df8a"};

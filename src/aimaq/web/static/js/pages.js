@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "ru";
-  var LOCALE = {ru: "ru-RU", kk: "kk-KZ", en: "en-US"}[lang] || "ru-RU";
+  var LOCALE = {ru: "ru-RU", kk: "ru-RU", en: "en-US"}[lang] || "ru-RU";  // kk as ru: «56,9», «19 766 807» (Chromium's own kk-KZ data gives «56.9»)
   function fmt(x, digits) {
     if (x === null || x === undefined || isNaN(x)) return "—";
     return Number(x).toLocaleString(LOCALE, {minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0});
