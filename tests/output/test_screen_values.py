@@ -115,7 +115,8 @@ def test_columns_are_chosen_and_sized_to_the_width():
 
 RESULTS_COMMANDS = [
     ("info",), ("runs",), ("flags",), ("territory", "list"), ("territory", "events"), ("indicator", "list"),
-    ("rating", "show", "--year", "2024"), ("rating", "factors", "--year", "2024"), ("rating", "riskmap", "--year", "2024"),
+    ("rating", "show", "--year", "2024"), ("rating", "factors", "--year", "2024"),
+    ("rating", "riskmap", "--year", "2024"),
     ("standards", "coverage", "--year", "2023"), ("standards", "catalogue"), ("villages", "show"),
     ("monotowns", "list"), ("monotowns", "show"), ("programmes", "kpi"), ("programmes", "auyl"),
     ("forecast", "show"), ("batch", "list"),
@@ -139,8 +140,9 @@ def test_xlsx_shows_labels_and_typed_numbers_csv_keeps_codes(run_cli, tmp_path):
     header = [c.value for c in sheet[1]]
     row = {h: c for h, c in zip(header, sheet[2])}
     assert row["Сценарий"].value == "средний"
-    assert row["Численность населения"].value == pytest.approx(19765004) and row["Численность населения"].number_format == "#,##0"
-    assert row["Доля городского населения"].value == pytest.approx(0.622) and row["Доля городского населения"].number_format == "0.0%"
+    population, urban = row["Численность населения"], row["Доля городского населения"]
+    assert population.value == pytest.approx(19765004) and population.number_format == "#,##0"
+    assert urban.value == pytest.approx(0.622) and urban.number_format == "0.0%"  # a number, shown as 62.2%
 
 
 def test_every_label_map_is_translated_in_every_language():
@@ -151,3 +153,17 @@ def test_every_label_map_is_translated_in_every_language():
                 untranslated = [c for c, shown in zip(mapping, frame[column]) if shown == mapping[c]
                                 and re.fullmatch(r"[a-z_ ()]+", shown)]
                 assert not untranslated, (lang, column, untranslated)
+
+
+def test_info_as_xlsx_has_a_titled_sheet_per_table_with_words_and_number_formats(run_cli, tmp_path):
+    out = tmp_path / "info.xlsx"
+    assert run_cli("info", "--out", out).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Территории по уровням и типам", "Итоги", "Доля синтетических данных",
+                               "Источники и методика"]
+    rows = list(book["Доля синтетических данных"].iter_rows())
+    assert [c.value for c in rows[0]] == ["Что", "Итого", "Синтетические данные", "Синтетических, %"]
+    assert rows[1][0].value == "значения" and isinstance(rows[1][2].value, int)  # a SQL sum, written as a number
+    assert rows[1][2].number_format == "#,##0" and rows[1][3].number_format == "#,##0.0"
+    csv = run_cli("info", "-f", "csv").stdout
+    assert "observations (latest revisions)" in csv and "share synthetic" in csv  # files keep the codes

@@ -24,7 +24,7 @@ def _print_summary(con, fmt: Format) -> None:
     from aimaq.store.catalogue import summary
 
     for title, frame in summary(con).items():
-        if fmt is Format.table:
+        if fmt in (Format.table, Format.xlsx):  # one titled table (one sheet) each
             emit(frame, fmt, title=_(_SECTION_TITLES.get(title, title)))
         else:
             emit(frame.with_columns(pl.lit(title).alias("section")), fmt)

@@ -108,7 +108,8 @@ HEADINGS: dict[str, str] = {
     "group": N_("Group"), "nearest_name_ru": N_("Nearest place with it"), "nearest_km": N_("Distance, km"),
     # programmes
     "programme_ru": N_("Programme"), "dimension": N_("Breakdown"), "achieved": N_("Achieved"), "gap": N_("Gap"),
-    "gap_to_target": N_("Gap to the target"), "projects": N_("Projects"), "published_projects": N_("Projects (published)"),
+    "gap_to_target": N_("Gap to the target"), "projects": N_("Projects"),
+    "published_projects": N_("Projects (published)"),
     "financing_bn_kzt": N_("Financing, bn tenge"), "settlements": N_("Settlements"),
     "mln_kzt_per_project": N_("Per project, mln tenge"), "published_total": N_("Total (published)"),
     "total_check": N_("Total agrees"), "share_pct": N_("Share, %"), "published_share_pct": N_("Share (published), %"),
@@ -122,7 +123,8 @@ HEADINGS: dict[str, str] = {
 }
 
 # integers that are codes or years: no thousands separator (2024, not 2 024)
-_CODE_LIKE = re.compile(r"(^|_)(year|period|rank|id|revision|kato|code|quadrant|age|draws|origin|horizon)($|_)|^rank_|_year$")
+_CODE_LIKE = re.compile(r"(^|_)(year|period|rank|id|revision|kato|code|quadrant|age|draws|origin|horizon)($|_)"
+                        r"|^rank_|_year$")
 
 
 def heading(code: str) -> str:

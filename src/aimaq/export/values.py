@@ -42,6 +42,26 @@ DIRECTION = {"education": N_("education"), "health": N_("health care"), "social"
              "roads": N_("roads"), "transport": N_("transport"), "infocom": N_("communications"),
              "consumer": N_("consumer services"), "safety_env": N_("safety and environment"),
              "services": N_("public services")}
+# facility types of the standards' catalogue and inventories
+FACILITY = {"school": N_("school"), "kindergarten": N_("kindergarten"), "medical_point": N_("medical post"),
+            "pharmacy": N_("pharmacy"), "ambulance_station": N_("ambulance substation"),
+            "public_service_centre": N_("public service centre"), "culture_house": N_("house of culture"),
+            "sports_ground": N_("sports ground"), "playground": N_("playground"),
+            "recreation_area": N_("recreation area"), "bus_shelter": N_("bus shelter"),
+            "police_post": N_("police post"), "fire_post": N_("fire post"), "vet_point": N_("veterinary post"),
+            "post_office": N_("post office"), "food_shop": N_("food shop"),
+            "consumer_services": N_("consumer services point"), "atm": N_("cash machine"),
+            "cemetery": N_("cemetery"), "extracurricular_centre": N_("extracurricular centre"),
+            "outpatient_clinic": N_("outpatient clinic"), "social_care_unit": N_("social care unit"),
+            "library": N_("library"), "sports_hall": N_("sports hall"), "bus_station": N_("bus station"),
+            "fire_station": N_("fire station"), "wifi_hotspot": N_("Wi-Fi hotspot"),
+            "bank_branch": N_("bank branch"), "college": N_("college"), "hospital": N_("hospital"),
+            "ambulance_base": N_("ambulance station"), "employment_centre": N_("employment centre"),
+            "stadium": N_("stadium"), "park": N_("park"), "bus_terminal": N_("bus terminal"),
+            "police_department": N_("police department"), "hotel": N_("hotel"), "university": N_("university"),
+            "perinatal_centre": N_("perinatal centre"), "theatre": N_("theatre"),
+            "swimming_pool": N_("swimming pool"), "airport_or_rail": N_("airport or railway station"),
+            "business_centre": N_("business support centre")}
 RULE = {"present": N_("present in the settlement"), "within_km": N_("within a distance"),
         "service_level": N_("service level")}
 UNIT = {"pct": "%", "pct_change": N_("% change"), "persons": N_("persons"), "thousand_persons": N_("thousand persons"),
@@ -49,7 +69,8 @@ UNIT = {"pct": "%", "pct_change": N_("% change"), "persons": N_("persons"), "tho
         "mln_kzt": N_("mln tenge"), "trn_kzt": N_("trn tenge"), "km": N_("km"), "mrp": N_("MCI"),
         "points": N_("points"), "rank": N_("place"), "thousand_units": N_("thousand units"), "times": N_("times"),
         "units": N_("units"), "years": N_("years"), "children_per_woman": N_("children per woman")}
-DOMAIN = {"agglomeration": N_("agglomerations"), "demography": N_("demography"), "diploma": N_("With a Diploma to the Village"),
+DOMAIN = {"agglomeration": N_("agglomerations"), "demography": N_("demography"),
+          "diploma": N_("With a Diploma to the Village"),
           "monotowns": N_("monotowns"), "qol": N_("quality of life"), "rural": N_("rural development"),
           "standards": N_("regional standards"), "territory": N_("territory")}
 GRANULARITY = {"year": N_("yearly"), "quarter": N_("quarterly"), "month": N_("monthly"), "date": N_("on a date")}
@@ -78,7 +99,8 @@ FLAG = {note: note for note in FLAG_NOTES}
 # column code → the kind of its values
 VALUE_COLUMNS: dict[str, dict[str, str]] = {
     "level": LEVEL, "territory_level": LEVEL, "kind": TERRITORY_KIND, "potential": POTENTIAL, "scenario": SCENARIO,
-    "role": ROLE, "group": GROUP, "area": AREA, "direction": DIRECTION, "rule": RULE, "unit": UNIT,
+    "role": ROLE, "group": GROUP, "area": AREA, "direction": DIRECTION, "rule": RULE, "facility": FACILITY,
+    "unit": UNIT,
     "domain": DOMAIN, "granularity": GRANULARITY, "job": JOB, "what": WHAT, "method": METHOD,
     "programme": PROGRAMME, "status": STATUS, "source": SOURCE, "flag": FLAG, "old_flag": FLAG,
 }
@@ -108,7 +130,12 @@ def label_values(frame: pl.DataFrame) -> pl.DataFrame:
     columns = [c for c, dtype in frame.schema.items() if c in VALUE_COLUMNS and dtype == pl.String]
     if not columns:
         return frame
-    return frame.with_columns(_labelled(c, VALUE_COLUMNS[c]) for c in columns)
+    replaced = []
+    for c in columns:  # label each distinct value once, then map the column (a million rows: ~0.1 s)
+        distinct = frame.select(pl.col(c).unique().drop_nulls())
+        pairs = distinct.with_columns(_labelled(c, VALUE_COLUMNS[c]).alias("label"))
+        replaced.append(pl.col(c).replace(pairs[c], pairs["label"]))
+    return frame.with_columns(replaced)
 
 
 def value_label(column: str, code: str) -> str:

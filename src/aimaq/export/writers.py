@@ -123,7 +123,15 @@ def _decimals(column: pl.Series, most: int = 3) -> int:
     return most
 
 
+def _plain_decimals(frame: pl.DataFrame) -> pl.DataFrame:
+    """SQL sums come back as decimals: whole ones as integers, others as floats, so they get a number format."""
+    decimals = {name: dtype for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
+    return frame.with_columns(pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+                              for name, dtype in decimals.items()) if decimals else frame
+
+
 def _write_sheet(workbook, name: str, frame: pl.DataFrame) -> None:
+    frame = _plain_decimals(frame)
     formats = _number_formats(frame)
     shown = localise_headings(escape_formulas(label_values(_yes_no(_flat(_tidy_floats(frame))))))
     renamed = dict(zip(frame.columns, shown.columns))
