@@ -11,21 +11,17 @@ import urllib.error
 import urllib.request
 
 import duckdb
-import polars as pl
 import pytest
 
 from aimaq import demo
 from aimaq.errors import AimaqError
 from aimaq.ingest.service import import_path
-from aimaq.store.catalogue import save_indicators
 
 
 @pytest.fixture()
-def user_db(db, tmp_path):
+def user_db(population_db, tmp_path):
     """A database with the registry and one import of a user's file."""
-    save_indicators(db, pl.DataFrame({"code": ["population"], "name_ru": ["Население"], "unit": ["persons"]}))
-    path = db.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-    db.close()
+    path = population_db
     data = tmp_path / "mine.csv"
     data.write_text("territory,indicator,period,value\nАкмолинская,population,2023,787971\n", encoding="utf-8")
     import_path(path, data)

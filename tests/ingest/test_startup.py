@@ -6,11 +6,9 @@ import os
 import subprocess
 import sys
 
-import polars as pl
 import typer
 
 from aimaq.cli import main as cli_main
-from aimaq.store.catalogue import save_indicators
 
 # what a 1-row import must not load: other jobs' commands, pandas/pyarrow (DuckDB's `.pl()` and parameter binding
 # pull them in), rich (progress only on a terminal), Babel's .po parser (the compiled catalogue is cached), rapidfuzz
@@ -38,10 +36,8 @@ def _probe(args, env):
     return report, run
 
 
-def test_a_one_row_import_loads_only_what_it_needs(db, tmp_path):
-    save_indicators(db, pl.DataFrame({"code": ["population"], "name_ru": ["Население"], "unit": ["persons"]}))
-    path = db.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
-    db.close()
+def test_a_one_row_import_loads_only_what_it_needs(population_db, tmp_path):
+    path = population_db
     one = tmp_path / "one.csv"
     one.write_text("territory,indicator,period,value\nАкмолинская,population,2023,787971\n", encoding="utf-8")
     env = {**os.environ, "AIMAQ_LANG": "ru", "XDG_CACHE_HOME": str(tmp_path / "cache")}
