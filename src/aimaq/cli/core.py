@@ -240,14 +240,20 @@ def register(app: typer.Typer) -> None:
         from aimaq.store.db import connect
 
         con = connect(read_only=True)
-        frame = con.execute("""
+        from aimaq.i18n import get_language
+
+        frame = con.execute(f"""
             SELECT o.kato, t.name_ru AS territory, o.indicator, o.period, o.breakdown, o.value, o.flag,
-                   s.title AS source, s.place
+                   s.title AS source, s.place, coalesce(i.name_{get_language()}, i.name_ru) AS indicator_name
             FROM observation_latest o
             LEFT JOIN (SELECT kato, any_value(name_ru) AS name_ru FROM territory GROUP BY kato) t USING (kato)
             LEFT JOIN source s USING (source_id)
+            LEFT JOIN indicator i ON i.code = o.indicator
             WHERE o.flag IS NOT NULL AND (? IS NULL OR s.title ILIKE '%' || ? || '%')
             ORDER BY s.title, s.place, o.indicator, o.period""", [source, source]).pl()
+        if fmt in (Format.table, Format.xlsx):  # people read the indicator's name; files for tools keep its code
+            frame = frame.with_columns(pl.coalesce("indicator_name", "indicator").alias("indicator"))
+        frame = frame.drop("indicator_name")
         if fmt is Format.table:  # on a narrow screen the note is what matters: it comes right after the figure
             frame = frame.select("territory", "period", "value", "flag", "indicator", pl.exclude(
                 "territory", "period", "value", "flag", "indicator"))

@@ -13,6 +13,7 @@ import re
 import polars as pl
 
 from aimaq.i18n import N_, _
+from aimaq.report.labels import _LABELS as STORED_LABELS
 from aimaq.review.flag_notes import FLAG_NOTES
 
 LEVEL = {"country": N_("country"), "region": N_("region"), "district": N_("district"), "okrug": N_("rural okrug"),
@@ -95,6 +96,8 @@ PROGRAMME = {"rural_concept": N_("rural development concept"), "border_roadmap":
 STATUS = {"pending": N_("pending"), "approved": N_("approved"), "rejected": N_("rejected")}
 SOURCE = {"published": N_("published"), "computed": N_("computed by Aimaq")}
 FLAG = {note: note for note in FLAG_NOTES}
+# labels the database stores in Russian (spheres, specialisations): the report's map, Russian text → message
+STORED_RUSSIAN = STORED_LABELS
 
 # column code → the kind of its values
 VALUE_COLUMNS: dict[str, dict[str, str]] = {
@@ -103,6 +106,7 @@ VALUE_COLUMNS: dict[str, dict[str, str]] = {
     "unit": UNIT,
     "domain": DOMAIN, "granularity": GRANULARITY, "job": JOB, "what": WHAT, "method": METHOD,
     "programme": PROGRAMME, "status": STATUS, "source": SOURCE, "flag": FLAG, "old_flag": FLAG,
+    "sphere": STORED_RUSSIAN, "specialisation_group": STORED_RUSSIAN, "specialisation_subtype": STORED_RUSSIAN,
 }
 
 # columns of free text made of code words and numbers («coverage 2023», «data 2023, spec 2024»): each known word
@@ -146,7 +150,8 @@ def value_label(column: str, code: str) -> str:
 
 def known_codes() -> set[str]:
     """Every code value that has a label (the sweep test's list of words that must not reach a screen)."""
-    return {code for mapping in VALUE_COLUMNS.values() if mapping is not FLAG for code in mapping}
+    free_text = (FLAG, STORED_RUSSIAN)  # sentences and Russian words, not codes
+    return {code for mapping in VALUE_COLUMNS.values() if mapping not in free_text for code in mapping}
 
 
 # --- the kind of number a column holds (screen and XLSX) ---------------------------------------------------------
