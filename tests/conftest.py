@@ -2,6 +2,8 @@ import itertools
 
 import pytest
 
+from aimaq import i18n
+
 from aimaq.store.db import connect
 from aimaq.territory.registry import build_registry
 from aimaq.territory.repository import save_registry
@@ -72,3 +74,13 @@ def pg_cluster():
 def pg_url(pg_cluster):
     """A new, empty database of its own."""
     return pg_cluster.create_database(f"t{next(_pg_names)}")
+
+
+@pytest.fixture()
+def english_messages(monkeypatch):
+    """Messages in English, for tests that read them by their English ids (tests/cli checks the Russian ones); a
+    folder's conftest makes it autouse."""
+    monkeypatch.setenv("AIMAQ_LANG", "en")
+    with i18n.use_language("en"):
+        yield
+    i18n.set_language(None)  # a CLI run inside the test set the process language from AIMAQ_LANG

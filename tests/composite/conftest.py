@@ -4,7 +4,6 @@ import numpy as np
 import polars as pl
 import pytest
 
-from aimaq import i18n
 from aimaq.composite.coinr import asem_dir, asem_spec_path
 from aimaq.composite.data import read_data
 from aimaq.composite.index import CompositeIndex
@@ -59,9 +58,5 @@ def assert_frame_matches(expected: pl.DataFrame, got: pl.DataFrame, atol: float 
 
 
 @pytest.fixture(autouse=True)
-def english_messages(monkeypatch):
-    """The engine's tests read its messages by their English ids (tests/cli checks the Russian ones)."""
-    monkeypatch.setenv("AIMAQ_LANG", "en")
-    with i18n.use_language("en"):
-        yield
-    i18n.set_language(None)  # a CLI run inside the test set the process language from AIMAQ_LANG
+def _english(english_messages):
+    """The engine's tests read its messages by their English ids."""
