@@ -199,7 +199,11 @@ def _monotowns(con: duckdb.DuckDBPyConnection, seed: int) -> None:
 
 
 def highlights(con: duckdb.DuckDBPyConnection):
-    """The review's headline figures beside what Aimaq computes from the demo data, each saying what it rests on."""
+    """The review's headline figures beside what Aimaq computes from the demo data, each saying what it rests on
+    and, where the synthetic inputs were fitted to the review, that the agreement is by construction.
+
+    Columns (stable codes for CSV/JSON): figure, review (the published value; for a range its lower end),
+    review_upper (a range's upper end), aimaq, synthetic, basis, agreement_note."""
     import polars as pl
 
     from aimaq.rating.service import rating_summary
@@ -209,34 +213,45 @@ def highlights(con: duckdb.DuckDBPyConnection):
     def published(indicator, period, breakdown):
         row = con.execute("SELECT value FROM observation_latest WHERE kato = '000000000' AND indicator = ? "
                           "AND period = ? AND breakdown = ?", [indicator, period, breakdown]).fetchone()
-        return "" if row is None else f"{row[0]:g}"
+        return None if row is None else float(row[0])
 
+    fitted = _("matches by construction: the synthetic data were fitted to the review")
     rows = []
     rating = rating_summary(con, 2024, "computed")
-    rows.append(("Средний балл рейтинга качества жизни 2024 (26 городов)",
-                 published("qol_score", "2024", "aggregate=средний балл по городам"), round(rating["mean"], 2),
-                 "синтетические показатели и опрос, откалиброванные по Таблице 2"))
+    rows.append((_("Mean quality-of-life rating score, 2024 (26 cities)"),
+                 published("qol_score", "2024", "aggregate=средний балл по городам"), None, round(rating["mean"], 2),
+                 True, _("synthetic indicators and survey, calibrated to the review's Table 2"), fitted))
     coverage = coverage_table(con, 2023, "country").filter(pl.col("group") == "all")
-    rows.append(("Обеспеченность по Системе региональных стандартов 2023, %",
-                 published("srs_coverage_pct", "2023", "aggregate=все населенные пункты"),
-                 round(coverage["coverage_pct"][0], 1), "синтетический реестр объектов, откалиброванный по регионам"))
+    rows.append((_("Coverage by the system of regional standards, 2023, %"),
+                 published("srs_coverage_pct", "2023", "aggregate=все населенные пункты"), None,
+                 round(coverage["coverage_pct"][0], 1), True,
+                 _("synthetic facility inventory, calibrated region by region"), fitted))
     villages = show_villages(con).row(0, named=True)
-    rows.append(("Сёла с потенциалом развития, тыс.",
-                 published("villages_count_thousand", "2024", "aggregate=СНП с потенциалом развития"),
-                 round(villages["with_potential"] / 1000, 2), "синтетические сёла; критерии — спецификация по умолчанию"))
-    rows.append(("Доля сельских жителей в сёлах с потенциалом, %",
-                 published("rural_residents_share_pct", "2024", "aggregate=СНП с потенциалом развития"),
-                 round(villages["population_share_with_potential_pct"], 1), "то же"))
+    rows.append((_("Villages with development potential, thousand"),
+                 published("villages_count_thousand", "2024", "aggregate=СНП с потенциалом развития"), None,
+                 round(villages["with_potential"] / 1000, 2), True,
+                 _("synthetic villages; criteria from the default specification"), fitted))
+    rows.append((_("Share of rural residents living in villages with potential, %"),
+                 published("rural_residents_share_pct", "2024", "aggregate=СНП с потенциалом развития"), None,
+                 round(villages["population_share_with_potential_pct"], 1), True,
+                 _("synthetic villages; criteria from the default specification"), fitted))
     forecast = con.execute("""SELECT i.population, i.urban_share FROM forecast_indicator i
                               WHERE i.region_code = '000000000' AND i.year = 2030
                               AND i.run_id = (SELECT max(run_id) FROM forecast_run WHERE kind = 'forecast')""").fetchone()
     if forecast:
-        rows.append(("Население на 1 января 2030, млн", published("population_million", "2030", "kind=forecast"),
-                     round(forecast[0] / 1e6, 2), "реальные данные БНС и ООН WPP 2024 с допущениями (см. forecast run)"))
-        rows.append(("Урбанизация 2030, %", published("urbanisation_pct", "2030", "kind=forecast;bound=lower") + "–"
-                     + published("urbanisation_pct", "2030", "kind=forecast;bound=upper"),
-                     round(forecast[1] * 100, 1), "доли городского населения по областям частично допущения"))
-    return pl.DataFrame(rows, schema=["показатель", "обзор", "Aimaq", "на чём основано"], orient="row")
+        # the forecast starts from real statistics; where it agrees with the review it is not by construction
+        rows.append((_("Population on 1 January 2030, million"),
+                     published("population_million", "2030", "kind=forecast"), None, round(forecast[0] / 1e6, 2),
+                     False, _("real data of the Bureau of National Statistics and UN WPP 2024 with assumptions "
+                              "(see `aimaq forecast show`)"), ""))
+        rows.append((_("Urbanisation, 2030, %"),
+                     published("urbanisation_pct", "2030", "kind=forecast;bound=lower"),
+                     published("urbanisation_pct", "2030", "kind=forecast;bound=upper"),
+                     round(forecast[1] * 100, 1), False,
+                     _("urban shares by region, partly assumptions"), ""))
+    return pl.DataFrame(rows, schema={"figure": pl.Utf8, "review": pl.Float64, "review_upper": pl.Float64,
+                                      "aimaq": pl.Float64, "synthetic": pl.Boolean, "basis": pl.Utf8,
+                                      "agreement_note": pl.Utf8}, orient="row")
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:

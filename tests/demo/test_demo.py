@@ -30,7 +30,7 @@ def test_demo_cli_twice_gives_the_same_database_and_info_reads_it(demo_db, tmp_p
     # what `make demo` leaves for a new user: the results as CSV and the review generated from the database
     from pypdf import PdfReader
 
-    assert (out / "highlights.csv").read_text(encoding="utf-8").startswith("показатель,обзор,Aimaq")
+    assert (out / "highlights.csv").read_text(encoding="utf-8").startswith("figure,review,review_upper,aimaq,synthetic")
     text = "".join(page.extract_text() for page in PdfReader(out / "review" / "review.pdf").pages[:6])
     assert "Туркестан" in text and "Ұлытау" in text
     run = subprocess.run([sys.executable, "-m", "aimaq.cli.main", "--db", str(path), "info", "--format", "csv"],
@@ -137,10 +137,13 @@ def test_the_demo_runs_every_job_and_labels_computed_results_synthetic(demo_db):
 def test_highlights_put_the_review_beside_aimaq(demo_db):
     from aimaq.demo import highlights
 
-    table = {r["показатель"]: r for r in highlights(demo_db).iter_rows(named=True)}
-    assert table["Средний балл рейтинга качества жизни 2024 (26 городов)"]["обзор"] == "5.56"
-    assert table["Урбанизация 2030, %"]["обзор"] == "63.9–65"
-    assert abs(table["Население на 1 января 2030, млн"]["Aimaq"] - 21.5) < 0.7
+    table = {r["figure"]: r for r in highlights(demo_db).iter_rows(named=True)}
+    rating = table["Средний балл рейтинга качества жизни, 2024 (26 городов)"]
+    assert rating["review"] == 5.56 and rating["synthetic"]
+    assert rating["agreement_note"] == "совпадает по построению: синтетические данные подогнаны к обзору"
+    urban = table["Урбанизация, 2030, %"]
+    assert (urban["review"], urban["review_upper"]) == (63.9, 65.0) and not urban["agreement_note"]
+    assert abs(table["Население на 1 января 2030, млн"]["aimaq"] - 21.5) < 0.7
 
 
 def test_demo_outputs_are_csv_a_spreadsheet_opens(demo_db, tmp_path):

@@ -135,11 +135,11 @@ def run(
             {"urban_share": "urban_share_%"}), fmt, title=_("Kazakhstan, scenario {scenario}: population on 1 January "
                                                          "and the urban share", scenario=scenario))
         shown = pl.DataFrame({
-            "показатель": comp["label"].to_list(),
-            "обзор": [_fmt_value(m, v) for m, v in zip(comp["measure"], comp["review"])],
+            "label": comp["label"].to_list(),
+            "review": [_fmt_value(m, v) for m, v in zip(comp["measure"], comp["review"])],
             "aimaq": [_fmt_value(m, v) for m, v in zip(comp["measure"], comp["aimaq"])],
-            "разница": [_fmt_value(m, v, True) for m, v in zip(comp["measure"], comp["difference"])],
-            "почему": comp["why"].to_list(),
+            "difference": [_fmt_value(m, v, True) for m, v in zip(comp["measure"], comp["difference"])],
+            "why": comp["why"].to_list(),
         })
         if shown.height:
             emit(shown, fmt, title=_("Comparison with the review's forecast"))
