@@ -31,13 +31,7 @@ HEADINGS: dict[str, str] = {
     "what": N_("What"), "count": N_("Count"), "total": N_("Total"), "territories": N_("Territories"),
     "share_synthetic_pct": N_("Synthetic, %"), "action": N_("Action"), "old_value": N_("Previous value"),
     "old_revision": N_("Previous revision"), "old_flag": N_("Previous flag"),
-    "agreement_note": N_("Agreement with the review"), "new_value": N_("New value"),
-    # upload batches and the audit log
-    "batch": N_("Batch"), "file": N_("File"), "loaded_by": N_("Loaded by"), "loaded_at": N_("Loaded at"),
-    "rows_added": N_("Rows added"), "rows_revised": N_("Rows revised"), "rows_unchanged": N_("Rows unchanged"),
-    "rows_pending": N_("Rows awaiting approval"), "decided_by": N_("Decided by"), "decided_at": N_("Decided at"),
-    "reason": N_("Reason"), "audit_id": N_("Entry"), "happened_at": N_("When"), "user_name": N_("User"),
-    "object": N_("Object"), "ip": N_("IP address"),
+    "agreement_note": N_("Agreement with the review"),
     # runs and provenance
     "job": N_("Job"), "run_id": N_("Run"), "spec": N_("Methodology"), "spec_name": N_("Methodology"),
     "spec_version": N_("Methodology version"), "spec_sha256": N_("Methodology SHA-256"),
@@ -78,17 +72,9 @@ HEADINGS: dict[str, str] = {
     "specialisation_group": N_("Specialisation"), "specialisation_subtype": N_("Specialisation subtype"),
     "in_list_2023": N_("In the 2023 list"), "reason_dropped": N_("Reason dropped"),
     "kpr": N_("Comprehensive development plan"), "published": N_("Published"),
-    # programmes
+    # programmes (the rest of their columns: below, with the catalogue's)
     "programme": N_("Programme"), "kpi": N_("Indicator"), "plan": N_("Plan"), "fact": N_("Fact"),
-    "target": N_("Target"), "sphere": N_("Sphere"), "programme_ru": N_("Programme (name)"),
-    "dimension": N_("Breakdown"), "achieved": N_("Achieved"), "gap": N_("Gap"), "gap_to_target": N_("Gap to target"),
-    "published_total": N_("Published total"), "total_check": N_("Total check"), "share_pct": N_("Share, %"),
-    "published_share_pct": N_("Published share, %"), "diff_pp": N_("Difference, percentage points"),
-    "projects": N_("Projects"), "published_projects": N_("Published projects"),
-    "financing_bn_kzt": N_("Financing, billion tenge"), "settlements": N_("Settlements"),
-    "mln_kzt_per_project": N_("Million tenge per project"), "territory_level": N_("Territory level"),
-    "mentions": N_("Mentions in the review"), "nearest_name_ru": N_("Nearest place with it"),
-    "nearest_km": N_("Distance to it, km"),
+    "target": N_("Target"), "sphere": N_("Sphere"),
     # forecast
     "scenario": N_("Scenario"), "area": N_("Area"), "sex": N_("Sex"), "age": N_("Age"),
     "lower80": N_("Lower bound 80%"), "upper80": N_("Upper bound 80%"), "lower95": N_("Lower bound 95%"),
