@@ -1,4 +1,4 @@
-"""External check against COINr 1.1.14's own outputs on its ASEM example (../shared/data/reference/coinr-asem)."""
+"""External check against COINr 1.1.14's own outputs on its ASEM example (aimaq/data/composite/coinr_asem, copied from the shared data)."""
 
 from __future__ import annotations
 

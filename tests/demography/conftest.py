@@ -9,6 +9,8 @@ def _shared_data() -> Path:
     if os.environ.get("AIMAQ_SHARED_DATA"):
         return Path(os.environ["AIMAQ_SHARED_DATA"])
     here = Path(__file__).resolve()
+    if (here.parents[1] / "shared_data").is_dir():  # the copy in the repository (tests/shared_data)
+        return here.parents[1] / "shared_data"
     for parent in here.parents:
         if (parent / "shared" / "data").is_dir():
             return parent / "shared" / "data"

@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "aimaq" / "data" / "review"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[1] / "shared_data"  # copied from ../shared/data (see its README)
 OBS_COLUMNS = ["place", "territory", "indicator", "period", "value", "unit", "breakdown", "flag", "note"]
 OBS_FILES = sorted(
     p.stem for p in DATA.glob("*.csv")

@@ -30,7 +30,7 @@ from aimaq.synth.settlements import (
     lr_round,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[1] / "shared_data"  # copied from ../shared/data (see its README)
 REGION_CSV = {
     "Abai": "10", "Akmola": "11", "Aktobe": "15", "Almaty": "19", "Atyrau": "23", "Batys Kazakhstan": "27",
     "Zhambyl": "31", "Zhetisu": "33", "Karagandy": "35", "Kostanai": "39", "Kyzylorda": "43",

@@ -15,10 +15,11 @@ ASEM_DIR_ENV = "AIMAQ_COINR_ASEM_DIR"
 
 
 def asem_dir() -> Path:
-    """The reference folder (../shared/data/reference/coinr-asem); $AIMAQ_COINR_ASEM_DIR overrides it."""
+    """The reference folder: $AIMAQ_COINR_ASEM_DIR, else the copy shipped in aimaq/data/composite/coinr_asem."""
     env = os.environ.get(ASEM_DIR_ENV)
     cands = [Path(env)] if env else []
     here = Path(__file__).resolve()
+    cands.append(here.parents[1] / "data" / "composite" / "coinr_asem")  # the copy shipped with the package
     cands += [p / "shared" / "data" / "reference" / "coinr-asem" for p in here.parents]
     cands += [Path.cwd() / ".." / "shared" / "data" / "reference" / "coinr-asem"]
     for c in cands:
