@@ -134,9 +134,8 @@ class NameIndex:
                                  row["valid_to"], int(row.get("weight", 1)), frozenset(markers))
                 seen[ident] = cand
                 table.setdefault(k, []).append(cand)
-            index.names.append(row["alias"])
             index.named.setdefault(row["alias"], []).append((row["name"], row["kato"]))
-        index.names = sorted(set(index.names))
+        index.names = sorted(index.named)
         return index
 
     def resolve(self, name: str, *, at: dt.date | tuple[dt.date, dt.date] | None = None, level: str | None = None,
